@@ -1,0 +1,18 @@
+package dev.tinyvol.worker.assembly;
+
+import java.util.List;
+
+/**
+ * What a teardown did.
+ *
+ * @param outcome REMOVED, or ABSENT when there was no such volume (teardown is idempotent)
+ */
+public record TeardownReport(String volume, Outcome outcome, long filesRemoved, long dirsRemoved, long durationMs,
+                             List<String> warnings) {
+
+    public enum Outcome { REMOVED, ABSENT, WOULD_REMOVE }
+
+    public TeardownReport {
+        warnings = List.copyOf(warnings);
+    }
+}

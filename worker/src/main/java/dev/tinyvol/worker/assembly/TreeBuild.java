@@ -1,0 +1,266 @@
+package dev.tinyvol.worker.assembly;
+
+import dev.tinyvol.messages.manifest.DirEntry;
+import dev.tinyvol.messages.manifest.FileEntry;
+import dev.tinyvol.messages.manifest.Manifest;
+import dev.tinyvol.messages.manifest.ManifestEntry;
+import dev.tinyvol.messages.manifest.SymlinkEntry;
+import dev.tinyvol.worker.cas.BlobKey;
+import dev.tinyvol.worker.cas.Cas;
+import dev.tinyvol.worker.errors.ErrorCode;
+import dev.tinyvol.worker.errors.IoErrors;
+import dev.tinyvol.worker.errors.TinyVolException;
+import dev.tinyvol.worker.posix.PosixFiles;
+import dev.tinyvol.worker.posix.PosixFiles.Stat;
+import dev.tinyvol.worker.progress.Progress;
+import java.io.IOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableSet;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One build of a manifest into an empty staging directory: directories first (parents before
+ * children), then files and symlinks in contiguous slices of the sorted entries on several threads
+ * (so threads mostly work in different directories and do not contend for one directory's lock),
+ * then the modes and owners of directory entries, deepest first.
+ */
+final class TreeBuild {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TreeBuild.class);
+
+    /** Per-file fallback warnings listed before they are summarised. */
+    private static final int MAX_LISTED_WARNINGS = 100;
+    private static final int SLICE = 512;
+
+    private final Cas cas;
+    private final ExecutorService pool;
+    private final int threads;
+    private final Manifest manifest;
+    private final Path staging;
+    private final Map<BlobKey, Stat> instances;
+    private final boolean copyFallback;
+    private final Progress progress;
+
+    private final AtomicBoolean crossDevice = new AtomicBoolean();
+    private final AtomicBoolean failed = new AtomicBoolean();
+    private final AtomicLong filesLinked = new AtomicLong();
+    private final AtomicLong filesCopied = new AtomicLong();
+    private final AtomicLong symlinks = new AtomicLong();
+    private final AtomicLong bytes = new AtomicLong();
+    private final AtomicLong done = new AtomicLong();
+    private final ConcurrentLinkedQueue<String> copied = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<String> linkLimitWarnings = new ConcurrentLinkedQueue<>();
+    private long dirsCreated;
+
+    TreeBuild(Cas cas, ExecutorService pool, int threads, Manifest manifest, Path staging,
+              Map<BlobKey, Stat> instances, boolean copyFallback, Progress progress) {
+        this.cas = cas;
+        this.pool = pool;
+        this.threads = threads;
+        this.manifest = manifest;
+        this.staging = staging;
+        this.instances = instances;
+        this.copyFallback = copyFallback;
+        this.progress = progress;
+    }
+
+    void run() {
+        long t0 = System.nanoTime();
+        NavigableSet<String> dirs = Assembler.directoriesOf(manifest);
+        createDirectories(dirs);
+        long t1 = System.nanoTime();
+        placeEntries();
+        long t2 = System.nanoTime();
+        applyDirectoryAttributes();
+        LOG.debug("tree: {} dirs in {} ms, {} entries in {} ms", dirs.size(), (t1 - t0) / 1_000_000,
+                manifest.entries().size(), (t2 - t1) / 1_000_000);
+    }
+
+    private void createDirectories(NavigableSet<String> dirs) {
+        boolean umaskIsDefault = true;
+        boolean first = true;
+        for (String dir : dirs) {
+            Path path = staging.resolve(dir);
+            try {
+                Files.createDirectory(path);
+                if (first) {
+                    // A umask other than 022 gives new directories another mode: then set each one.
+                    umaskIsDefault = PosixFiles.lstat(path).permissions() == DirEntry.DEFAULT_MODE;
+                    first = false;
+                }
+                if (!umaskIsDefault) {
+                    PosixFiles.chmod(path, DirEntry.DEFAULT_MODE);
+                }
+            } catch (IOException e) {
+                throw IoErrors.classify(e, dir, "creating directory " + dir);
+            }
+            dirsCreated++;
+        }
+        progress.update("directories", dirsCreated, dirs.size());
+    }
+
+    private void placeEntries() {
+        List<Map.Entry<String, ManifestEntry>> leaves = new ArrayList<>();
+        for (Map.Entry<String, ManifestEntry> e : manifest.entries().entrySet()) {
+            if (!(e.getValue() instanceof DirEntry)) {
+                leaves.add(e);
+            }
+        }
+        int slice = Math.max(64, Math.min(SLICE, leaves.size() / (threads * 8) + 1));
+        List<Future<?>> tasks = new ArrayList<>();
+        for (int from = 0; from < leaves.size(); from += slice) {
+            List<Map.Entry<String, ManifestEntry>> part = leaves.subList(from, Math.min(leaves.size(), from + slice));
+            tasks.add(pool.submit(() -> place(part, leaves.size())));
+        }
+        TreeDeleter.awaitAll(tasks);
+    }
+
+    private void place(List<Map.Entry<String, ManifestEntry>> part, long total) {
+        if (failed.get()) {
+            return;
+        }
+        try {
+            for (Map.Entry<String, ManifestEntry> e : part) {
+                Path path = staging.resolve(e.getKey());
+                if (e.getValue() instanceof FileEntry f) {
+                    placeFile(e.getKey(), f, path);
+                } else if (e.getValue() instanceof SymlinkEntry s) {
+                    placeSymlink(e.getKey(), s, path);
+                }
+            }
+            progress.update("linking", done.addAndGet(part.size()), total);
+        } catch (RuntimeException e) {
+            failed.set(true);
+            throw e;
+        }
+    }
+
+    private void placeFile(String rel, FileEntry entry, Path path) {
+        BlobKey key = BlobKey.of(entry);
+        Path blob = cas.instancePath(key);
+        bytes.addAndGet(instances.get(key).size());
+        if (!crossDevice.get()) {
+            try {
+                Files.createLink(path, blob);
+                filesLinked.incrementAndGet();
+                return;
+            } catch (FileSystemException e) {
+                if (IoErrors.isCrossDevice(e)) {
+                    crossDevice.set(true);
+                } else if (IoErrors.isTooManyLinks(e)) {
+                    if (!copyFallback) {
+                        throw new TinyVolException(ErrorCode.LINK_LIMIT, rel, "cannot link " + rel + ": blob " + key
+                                + " has as many links as its filesystem allows (EMLINK), and copy fallback is off");
+                    }
+                    linkLimitWarnings.add(rel + ": blob " + key + " is at its filesystem's link limit (EMLINK); copied");
+                } else {
+                    throw IoErrors.classify(e, rel, "linking " + rel);
+                }
+            } catch (IOException e) {
+                throw IoErrors.classify(e, rel, "linking " + rel);
+            }
+        }
+        if (crossDevice.get() && !copyFallback) {
+            throw new TinyVolException(ErrorCode.CROSS_DEVICE, rel, "cannot link " + rel + ": the CAS (" + cas.root()
+                    + ") and the volumes directory are on different filesystems (EXDEV), and copy fallback is off");
+        }
+        copy(rel, key, blob, path);
+    }
+
+    /** A private copy with the instance's mode, owner and fixed mtime, so verify can check it. */
+    private void copy(String rel, BlobKey key, Path blob, Path path) {
+        try {
+            Files.copy(blob, path);
+            if (key.uid() != 0 || key.gid() != 0) {
+                PosixFiles.lchown(path, key.uid(), key.gid());
+            }
+            PosixFiles.chmod(path, key.mode());
+            PosixFiles.setModifiedTime(path, Cas.BLOB_MTIME);
+        } catch (IOException e) {
+            throw IoErrors.classify(e, rel, "copying " + rel);
+        }
+        filesCopied.incrementAndGet();
+        copied.add(rel);
+    }
+
+    private void placeSymlink(String rel, SymlinkEntry entry, Path path) {
+        try {
+            Files.createSymbolicLink(path, Path.of(entry.target()));
+            if (entry.uid() != 0 || entry.gid() != 0) {
+                PosixFiles.lchown(path, entry.uid(), entry.gid());
+            }
+        } catch (IOException e) {
+            throw IoErrors.classify(e, rel, "creating symlink " + rel);
+        }
+        symlinks.incrementAndGet();
+    }
+
+    private void applyDirectoryAttributes() {
+        for (Map.Entry<String, ManifestEntry> e : manifest.entries().descendingMap().entrySet()) {
+            if (e.getValue() instanceof DirEntry d && !d.equals(DirEntry.DEFAULT)) {
+                Path path = staging.resolve(e.getKey());
+                try {
+                    if (d.uid() != 0 || d.gid() != 0) {
+                        PosixFiles.lchown(path, d.uid(), d.gid());
+                    }
+                    PosixFiles.chmod(path, d.mode());
+                } catch (IOException ex) {
+                    throw IoErrors.classify(ex, e.getKey(), "setting mode and owner of " + e.getKey());
+                }
+            }
+        }
+    }
+
+    long filesLinked() {
+        return filesLinked.get();
+    }
+
+    long filesCopied() {
+        return filesCopied.get();
+    }
+
+    long symlinks() {
+        return symlinks.get();
+    }
+
+    long dirsCreated() {
+        return dirsCreated;
+    }
+
+    long bytes() {
+        return bytes.get();
+    }
+
+    List<String> copiedPaths() {
+        List<String> paths = new ArrayList<>(copied);
+        Collections.sort(paths);
+        return paths;
+    }
+
+    /** Every copy is reported: cross-device copies once in sum, link-limit copies one by one. */
+    List<String> warnings() {
+        List<String> warnings = new ArrayList<>();
+        if (crossDevice.get()) {
+            warnings.add("the CAS (" + cas.root() + ") and the volumes directory are on different filesystems (EXDEV): "
+                    + (filesCopied.get() - linkLimitWarnings.size()) + " files were copied, not linked; "
+                    + "put both on one filesystem to share blobs");
+        }
+        List<String> limits = new ArrayList<>(linkLimitWarnings);
+        Collections.sort(limits);
+        warnings.addAll(limits.subList(0, Math.min(MAX_LISTED_WARNINGS, limits.size())));
+        if (limits.size() > MAX_LISTED_WARNINGS) {
+            warnings.add("… and " + (limits.size() - MAX_LISTED_WARNINGS) + " more files copied at the link limit (EMLINK)");
+        }
+        return warnings;
+    }
+}

@@ -1,0 +1,237 @@
+package dev.tinyvol.worker.assembly;
+
+import dev.tinyvol.messages.manifest.DirEntry;
+import dev.tinyvol.messages.manifest.FileEntry;
+import dev.tinyvol.messages.manifest.Manifest;
+import dev.tinyvol.messages.manifest.ManifestCodec;
+import dev.tinyvol.messages.manifest.ManifestEntry;
+import dev.tinyvol.messages.manifest.ManifestRules;
+import dev.tinyvol.messages.manifest.SymlinkEntry;
+import dev.tinyvol.worker.cas.BlobKey;
+import dev.tinyvol.worker.cas.Cas;
+import dev.tinyvol.worker.cas.Sha256;
+import dev.tinyvol.worker.errors.ErrorCode;
+import dev.tinyvol.worker.errors.IoErrors;
+import dev.tinyvol.worker.errors.TinyVolException;
+import dev.tinyvol.worker.posix.PosixFiles;
+import dev.tinyvol.worker.posix.PosixFiles.Stat;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableSet;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Compares a volume with its manifest: each file is the same inode as its blob instance (or, for a
+ * copy-fallback file, the same size), with the manifest's mode and owner, and still carries the
+ * blob's fixed mtime (a write through any link moves it); symlinks point where the manifest says;
+ * directories have their modes and owners; nothing extra is there. Deep verification also hashes
+ * every file, which catches a blob changed through a link even if its mtime was put back.
+ */
+public final class Verifier {
+
+    private static final int SLICE = 512;
+
+    private final Cas cas;
+    private final VolumeStore volumes;
+    private final ExecutorService pool;
+
+    public Verifier(Cas cas, VolumeStore volumes, ExecutorService pool) {
+        this.cas = cas;
+        this.volumes = volumes;
+        this.pool = pool;
+    }
+
+    /** Verifies against the manifest the volume was built from, as its record says. */
+    public VerifyReport verify(String volume, boolean deep) {
+        VolumeRecord record = volumes.record(volume).orElseThrow(() -> new TinyVolException(ErrorCode.MANIFEST_NOT_FOUND, volume,
+                "volume " + volume + " has no record of the manifest it was built from; name one with --ref or --manifest"));
+        Manifest manifest = volumes.keptManifest(record.manifestId()).orElseThrow(() -> new TinyVolException(
+                ErrorCode.MANIFEST_NOT_FOUND, volume, "the manifest volume " + volume + " was built from ("
+                + record.manifestId() + ") is no longer kept; name it with --ref or --manifest"));
+        return verify(volume, manifest, deep);
+    }
+
+    public VerifyReport verify(String volume, Manifest manifest, boolean deep) {
+        long start = System.nanoTime();
+        try (VolumeLocks.Held lock = volumes.lock(volume, () -> { })) {
+            Path root = volumes.volumePath(volume);
+            if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+                throw new TinyVolException(ErrorCode.VOLUME_NOT_FOUND, volume, "there is no volume " + volume + " in " + volumes.root());
+            }
+            String manifestId = ManifestCodec.identity(manifest);
+            Set<String> copied = volumes.record(volume)
+                    .filter(r -> r.manifestId().equals(manifestId))
+                    .map(r -> (Set<String>) new HashSet<>(r.copiedPaths()))
+                    .orElse(Set.of());
+            Tally tally = new Tally();
+            NavigableSet<String> dirs = Assembler.directoriesOf(manifest);
+            List<Map.Entry<String, ManifestEntry>> entries = new ArrayList<>(manifest.entries().entrySet());
+            List<Future<?>> tasks = new ArrayList<>();
+            for (int from = 0; from < entries.size(); from += SLICE) {
+                List<Map.Entry<String, ManifestEntry>> part = entries.subList(from, Math.min(entries.size(), from + SLICE));
+                tasks.add(pool.submit(() -> part.forEach(e -> check(root, e.getKey(), e.getValue(), copied, deep, tally))));
+            }
+            for (String dir : dirs) {
+                if (!manifest.entries().containsKey(dir)) {
+                    check(root, dir, DirEntry.DEFAULT, copied, deep, tally);
+                }
+            }
+            TreeDeleter.awaitAll(tasks);
+            findExtras(root, manifest, dirs, tally);
+            List<VerifyReport.Problem> problems = new ArrayList<>(tally.problems);
+            problems.sort(java.util.Comparator.comparing(VerifyReport.Problem::path));
+            return new VerifyReport(volume, manifestId, deep, tally.verified.get(), tally.mismatched.get(), tally.missing.get(),
+                    tally.extra.get(), problems.subList(0, Math.min(problems.size(), VerifyReport.MAX_LISTED)),
+                    (System.nanoTime() - start) / 1_000_000);
+        }
+    }
+
+    private static final class Tally {
+        final AtomicLong verified = new AtomicLong();
+        final AtomicLong mismatched = new AtomicLong();
+        final AtomicLong missing = new AtomicLong();
+        final AtomicLong extra = new AtomicLong();
+        final ConcurrentLinkedQueue<VerifyReport.Problem> problems = new ConcurrentLinkedQueue<>();
+
+        void problem(AtomicLong counter, String path, String kind, String detail) {
+            counter.incrementAndGet();
+            if (problems.size() < VerifyReport.MAX_LISTED * 4) {
+                problems.add(new VerifyReport.Problem(path, kind, detail));
+            }
+        }
+    }
+
+    private void check(Path root, String rel, ManifestEntry entry, Set<String> copied, boolean deep, Tally tally) {
+        Path path = root.resolve(rel);
+        Stat stat;
+        try {
+            stat = PosixFiles.lstat(path);
+        } catch (NoSuchFileException e) {
+            tally.problem(tally.missing, rel, "MISSING", "not in the volume");
+            return;
+        } catch (IOException e) {
+            throw IoErrors.classify(e, rel, "reading " + rel);
+        }
+        String wrong;
+        try {
+            wrong = mismatch(path, stat, entry, copied.contains(rel), deep);
+        } catch (IOException e) {
+            throw IoErrors.classify(e, rel, "verifying " + rel);
+        }
+        if (wrong == null) {
+            tally.verified.incrementAndGet();
+        } else {
+            tally.problem(tally.mismatched, rel, "MISMATCH", wrong);
+        }
+    }
+
+    /** What is wrong with one path, or null. */
+    private String mismatch(Path path, Stat stat, ManifestEntry entry, boolean isCopy, boolean deep) throws IOException {
+        if (entry instanceof SymlinkEntry s) {
+            if (!stat.isSymlink()) {
+                return "expected a symlink, found " + kind(stat);
+            }
+            String target = Files.readSymbolicLink(path).toString();
+            if (!target.equals(Path.of(s.target()).toString())) {
+                return "symlink points to " + target + ", expected " + s.target();
+            }
+            return owner(stat, entry);
+        }
+        if (entry instanceof DirEntry d) {
+            if (!stat.isDirectory()) {
+                return "expected a directory, found " + kind(stat);
+            }
+            String modeWrong = mode(stat, d.mode());
+            return modeWrong != null ? modeWrong : owner(stat, entry);
+        }
+        FileEntry f = (FileEntry) entry;
+        if (!stat.isRegularFile()) {
+            return "expected a file, found " + kind(stat);
+        }
+        BlobKey key = BlobKey.of(f);
+        Stat blob;
+        try {
+            blob = PosixFiles.lstat(cas.instancePath(key));
+        } catch (NoSuchFileException e) {
+            blob = null;
+        }
+        if (isCopy) {
+            if (blob != null && blob.size() != stat.size()) {
+                return "copied file is " + stat.size() + " bytes, blob " + key + " is " + blob.size();
+            }
+        } else if (blob == null) {
+            return "blob " + key + " is no longer in the CAS";
+        } else if (!blob.sameInode(stat)) {
+            return "not a link to blob " + key + " (another inode)";
+        }
+        String modeWrong = mode(stat, f.mode());
+        if (modeWrong != null) {
+            return modeWrong;
+        }
+        String ownerWrong = owner(stat, entry);
+        if (ownerWrong != null) {
+            return ownerWrong;
+        }
+        if (!stat.modified().equals(Cas.BLOB_MTIME)) {
+            return "written after assembly (its mtime moved to " + stat.modified() + ")"
+                    + (isCopy ? "" : "; the write changed blob " + key + " and every volume that links it");
+        }
+        if (deep) {
+            String actual = Sha256.of(path);
+            if (!actual.equals(f.digest())) {
+                return "content hashes to " + actual + ", expected " + f.digest();
+            }
+        }
+        return null;
+    }
+
+    private static String mode(Stat stat, int expected) {
+        return stat.permissions() == expected ? null
+                : "mode is " + ManifestRules.formatMode(stat.permissions()) + ", expected " + ManifestRules.formatMode(expected);
+    }
+
+    private static String owner(Stat stat, ManifestEntry entry) {
+        return stat.uid() == entry.uid() && stat.gid() == entry.gid() ? null
+                : "owner is " + stat.uid() + ":" + stat.gid() + ", expected " + entry.uid() + ":" + entry.gid();
+    }
+
+    private static String kind(Stat stat) {
+        return stat.isDirectory() ? "a directory" : stat.isSymlink() ? "a symlink" : stat.isRegularFile() ? "a file" : "a special file";
+    }
+
+    /** Anything in the tree that the manifest does not account for. Never follows a symlink. */
+    private static void findExtras(Path root, Manifest manifest, Set<String> dirs, Tally tally) {
+        Deque<String> pending = new ArrayDeque<>();
+        pending.push("");
+        while (!pending.isEmpty()) {
+            String dir = pending.pop();
+            try (DirectoryStream<Path> children = Files.newDirectoryStream(dir.isEmpty() ? root : root.resolve(dir))) {
+                for (Path child : children) {
+                    String rel = dir.isEmpty() ? child.getFileName().toString() : dir + "/" + child.getFileName();
+                    boolean known = manifest.entries().containsKey(rel) || dirs.contains(rel);
+                    if (!known) {
+                        tally.problem(tally.extra, rel, "EXTRA", "not in the manifest");
+                    } else if (dirs.contains(rel) && Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
+                        pending.push(rel);
+                    }
+                }
+            } catch (IOException e) {
+                throw IoErrors.classify(e, dir, "listing " + dir);
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.tinyvol.worker.assembly;
+
+import dev.tinyvol.messages.manifest.Manifest;
+import dev.tinyvol.worker.cas.Cas;
+import dev.tinyvol.worker.progress.Progress;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * A node's volumes over its CAS: the one entry point the command line and the worker use to
+ * assemble, tear down, purge, verify and list. Owns the threads that do the file work.
+ */
+public final class VolumeService implements AutoCloseable {
+
+    private final Cas cas;
+    private final VolumeStore volumes;
+    private final ExecutorService pool;
+    private final Assembler assembler;
+    private final Removal removal;
+    private final Verifier verifier;
+
+    public VolumeService(Cas cas, VolumeStore volumes, int threads) {
+        this.cas = cas;
+        this.volumes = volumes;
+        this.pool = WorkerPool.create(threads);
+        this.assembler = new Assembler(cas, volumes, pool, threads);
+        this.removal = new Removal(volumes, pool);
+        this.verifier = new Verifier(cas, volumes, pool);
+    }
+
+    public Cas cas() {
+        return cas;
+    }
+
+    public VolumeStore volumes() {
+        return volumes;
+    }
+
+    public AssemblyReport assemble(String volume, Manifest manifest, String source, AssemblyOptions options,
+                                   Progress progress, Runnable onLockWait) {
+        return assembler.assemble(volume, manifest, source, options, progress, onLockWait);
+    }
+
+    public TeardownReport teardown(String volume, Runnable onLockWait) {
+        return removal.teardown(volume, false, onLockWait);
+    }
+
+    public PurgeReport purge(boolean dryRun, Runnable onLockWait) {
+        return removal.purge(dryRun, onLockWait);
+    }
+
+    public VerifyReport verify(String volume, boolean deep) {
+        return verifier.verify(volume, deep);
+    }
+
+    public VerifyReport verify(String volume, Manifest manifest, boolean deep) {
+        return verifier.verify(volume, manifest, deep);
+    }
+
+    public List<VolumeLister.VolumeInfo> list() {
+        return new VolumeLister(volumes).list();
+    }
+
+    /** Removes staging and trash left by a process that died; run at start-up. */
+    public int cleanLeftovers() {
+        return removal.cleanLeftovers();
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
+    }
+}

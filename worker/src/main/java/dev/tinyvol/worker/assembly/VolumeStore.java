@@ -1,0 +1,227 @@
+package dev.tinyvol.worker.assembly;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.tinyvol.messages.Names;
+import dev.tinyvol.messages.manifest.Manifest;
+import dev.tinyvol.messages.manifest.ManifestCodec;
+import dev.tinyvol.worker.errors.ErrorCode;
+import dev.tinyvol.worker.errors.IoErrors;
+import dev.tinyvol.worker.errors.TinyVolException;
+import dev.tinyvol.worker.posix.PosixFiles;
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * The volumes directory: the trees, and TinyVol's own bookkeeping beside them under
+ * {@code .tinyvol/}, which no volume name can reach (names never start with a dot):
+ * <pre>
+ * &lt;volumes&gt;/&lt;name&gt;                        assembled trees
+ * &lt;volumes&gt;/.tinyvol/staging/&lt;name&gt;.&lt;n&gt;    trees being built (renamed into place when whole)
+ * &lt;volumes&gt;/.tinyvol/trash/&lt;name&gt;.&lt;n&gt;      trees being removed
+ * &lt;volumes&gt;/.tinyvol/records/&lt;name&gt;.json    what each volume was built from
+ * &lt;volumes&gt;/.tinyvol/manifests/&lt;id&gt;.json    the manifests volumes were built from, by identity
+ * &lt;volumes&gt;/.tinyvol/locks/&lt;name&gt;.lock      per-volume locks
+ * </pre>
+ * Staging and trash live on the volumes filesystem, so moving a tree in or out is one rename.
+ */
+public final class VolumeStore {
+
+    /** How long an operation waits for a volume another process is working on. */
+    public static final Duration DEFAULT_LOCK_WAIT = Duration.ofMinutes(5);
+
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .findAndAddModules()
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .build();
+
+    private final Path root;
+    private final Path staging;
+    private final Path trash;
+    private final Path records;
+    private final Path manifests;
+    private final VolumeLocks locks;
+
+    private VolumeStore(Path root) {
+        this.root = root;
+        Path meta = root.resolve(".tinyvol");
+        this.staging = meta.resolve("staging");
+        this.trash = meta.resolve("trash");
+        this.records = meta.resolve("records");
+        this.manifests = meta.resolve("manifests");
+        this.locks = new VolumeLocks(meta.resolve("locks"));
+    }
+
+    /**
+     * Opens (creating if needed) the volumes directory. Its real path is used from here on, so a
+     * symlinked volumes directory is followed once, by the operator's choice, and never again.
+     */
+    public static VolumeStore open(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            VolumeStore store = new VolumeStore(dir.toRealPath());
+            for (Path p : List.of(store.staging, store.trash, store.records, store.manifests, store.root.resolve(".tinyvol/locks"))) {
+                Files.createDirectories(p);
+            }
+            return store;
+        } catch (IOException e) {
+            throw IoErrors.classify(e, dir.toString(), "opening the volumes directory");
+        }
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path volumePath(String volume) {
+        requireName(volume);
+        return root.resolve(volume);
+    }
+
+    public static void requireName(String volume) {
+        String problem = Names.problemWith(volume);
+        if (problem != null) {
+            throw new TinyVolException(ErrorCode.INVALID_VOLUME_NAME, volume, "volume name " + problem);
+        }
+    }
+
+    public VolumeLocks.Held lock(String volume, Runnable onWait) {
+        return lock(volume, DEFAULT_LOCK_WAIT, onWait);
+    }
+
+    public VolumeLocks.Held lock(String volume, Duration wait, Runnable onWait) {
+        requireName(volume);
+        return locks.lock(volume, wait, onWait);
+    }
+
+    /** A fresh, empty staging directory for {@code volume}, on the volumes filesystem. */
+    public Path newStagingDir(String volume) {
+        Path dir = staging.resolve(volume + "." + UUID.randomUUID());
+        try {
+            Files.createDirectory(dir);
+            PosixFiles.chmod(dir, 0755);
+            return dir;
+        } catch (IOException e) {
+            throw IoErrors.classify(e, dir.toString(), "creating a staging directory");
+        }
+    }
+
+    /** A path in the trash to rename a tree to before deleting it. */
+    public Path trashPathFor(String volume) {
+        return trash.resolve(volume + "." + UUID.randomUUID());
+    }
+
+    public Optional<VolumeRecord> record(String volume) {
+        Path file = records.resolve(volume + ".json");
+        try {
+            return Optional.of(JSON.readValue(file.toFile(), VolumeRecord.class));
+        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw IoErrors.classify(e, file.toString(), "reading the record of volume " + volume);
+        }
+    }
+
+    public void writeRecord(VolumeRecord record) {
+        Path file = records.resolve(record.volume() + ".json");
+        Path part = records.resolve(record.volume() + ".json.part");
+        try {
+            Files.write(part, JSON.writeValueAsBytes(record));
+            Files.move(part, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw IoErrors.classify(e, file.toString(), "writing the record of volume " + record.volume());
+        }
+    }
+
+    public void deleteRecord(String volume) {
+        Path file = records.resolve(volume + ".json");
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            throw IoErrors.classify(e, file.toString(), "removing the record of volume " + volume);
+        }
+    }
+
+    /** Keeps the manifest a volume was built from, once per identity. */
+    public void keepManifest(String id, Manifest manifest) {
+        Path file = manifests.resolve(id + ".json");
+        if (Files.exists(file)) {
+            return;
+        }
+        Path part = manifests.resolve(id + "." + UUID.randomUUID() + ".part");
+        try {
+            Files.write(part, ManifestCodec.toJson(manifest), StandardOpenOption.CREATE_NEW);
+            try {
+                Files.createLink(file, part);
+            } catch (FileAlreadyExistsException raced) {
+                // Same identity, same content.
+            }
+            Files.delete(part);
+        } catch (IOException e) {
+            throw IoErrors.classify(e, file.toString(), "keeping the manifest of a volume");
+        }
+    }
+
+    public Optional<Manifest> keptManifest(String id) {
+        Path file = manifests.resolve(id + ".json");
+        try {
+            return Optional.of(ManifestCodec.parse(Files.readAllBytes(file)));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw IoErrors.classify(e, file.toString(), "reading a kept manifest");
+        }
+    }
+
+    /** Names of the volumes present, sorted; bookkeeping and stray names are left out. */
+    public List<String> volumes() {
+        List<String> names = new ArrayList<>();
+        try (Stream<Path> entries = Files.list(root)) {
+            entries.map(p -> p.getFileName().toString()).filter(Names::isValid).sorted().forEach(names::add);
+        } catch (IOException e) {
+            throw IoErrors.classify(e, root.toString(), "listing volumes");
+        }
+        return names;
+    }
+
+    /** Staging and trash entries left by an interrupted process, each as (volume, path). */
+    public List<Path> leftovers() {
+        List<Path> found = new ArrayList<>();
+        for (Path dir : List.of(staging, trash)) {
+            try (Stream<Path> entries = Files.list(dir)) {
+                entries.forEach(found::add);
+            } catch (IOException e) {
+                throw IoErrors.classify(e, dir.toString(), "listing leftovers");
+            }
+        }
+        return found;
+    }
+
+    /** The volume a staging or trash entry belongs to ({@code <volume>.<uuid>}). */
+    public static String volumeOfLeftover(Path leftover) {
+        String name = leftover.getFileName().toString();
+        int dot = name.length() - 37; // "." + 36-character UUID
+        return dot > 0 && name.charAt(dot) == '.' ? name.substring(0, dot) : name;
+    }
+
+    public void fsyncRoot() {
+        try {
+            PosixFiles.fsyncDirectory(root);
+            PosixFiles.fsyncDirectory(records);
+        } catch (IOException e) {
+            throw IoErrors.classify(e, root.toString(), "syncing the volumes directory");
+        }
+    }
+}

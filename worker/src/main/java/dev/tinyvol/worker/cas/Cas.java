@@ -1,0 +1,282 @@
+package dev.tinyvol.worker.cas;
+
+import dev.tinyvol.worker.errors.ErrorCode;
+import dev.tinyvol.worker.errors.IoErrors;
+import dev.tinyvol.worker.errors.TinyVolException;
+import dev.tinyvol.worker.posix.PosixFiles;
+import dev.tinyvol.worker.posix.PosixFiles.Stat;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A node's content-addressed store (DESIGN.md, "The local CAS"):
+ * <pre>
+ * objects/&lt;2 hex&gt;/&lt;64 hex&gt;[.&lt;mode&gt;.&lt;uid&gt;.&lt;gid&gt;]   blob instances
+ * refs/&lt;name&gt;.json                                  stored manifests
+ * tmp/                                               staging for new blobs (same filesystem)
+ * </pre>
+ * Every blob instance carries the fixed modification time {@link #BLOB_MTIME}. A write through any
+ * hard link moves it, which is how a blob changed in place is told from a good one without hashing
+ * every blob on every use.
+ */
+public final class Cas {
+
+    /** The modification time every blob instance carries (the epoch, as ostree uses). */
+    public static final FileTime BLOB_MTIME = FileTime.fromMillis(0);
+
+    private final Path root;
+    private final Path objects;
+    private final Path refs;
+    private final Path tmp;
+
+    private Cas(Path root) {
+        this.root = root;
+        this.objects = root.resolve("objects");
+        this.refs = root.resolve("refs");
+        this.tmp = root.resolve("tmp");
+    }
+
+    /** Opens the CAS at {@code root}, creating its layout if it is not there yet. */
+    public static Cas create(Path root) {
+        Cas cas = new Cas(root.toAbsolutePath().normalize());
+        try {
+            Files.createDirectories(cas.objects);
+            Files.createDirectories(cas.refs);
+            Files.createDirectories(cas.tmp);
+        } catch (IOException e) {
+            throw IoErrors.classify(e, root.toString(), "creating the CAS");
+        }
+        return cas;
+    }
+
+    /** Opens an existing CAS; refuses a directory that is not one. */
+    public static Cas open(Path root) {
+        Cas cas = new Cas(root.toAbsolutePath().normalize());
+        if (!Files.isDirectory(cas.objects)) {
+            throw new TinyVolException(ErrorCode.NOT_A_CAS, root.toString(),
+                    "no TinyVol CAS at " + root + " (it has no objects/ directory); create one with 'tinyvol cas ingest DIR --cas "
+                            + root + " --ref NAME'");
+        }
+        try {
+            Files.createDirectories(cas.tmp);
+        } catch (IOException e) {
+            throw IoErrors.classify(e, cas.tmp.toString(), "creating the CAS tmp directory");
+        }
+        return cas;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path refsDir() {
+        return refs;
+    }
+
+    public Path tmpDir() {
+        return tmp;
+    }
+
+    public Path instancePath(BlobKey key) {
+        return objects.resolve(key.digest().substring(0, 2)).resolve(key.fileName());
+    }
+
+    /**
+     * The instance for {@code key}, made from another instance of the same content on first need,
+     * and checked: an instance whose modification time has moved is hashed again and refused if its
+     * content no longer matches its name.
+     *
+     * @return the instance's attributes (size, link count, inode)
+     * @throws TinyVolException BLOB_MISSING if no instance of the content exists, BLOB_CORRUPT if the
+     *                          content was changed through a link
+     */
+    public Stat ensureInstance(BlobKey key) {
+        Path path = instancePath(key);
+        try {
+            Stat stat = PosixFiles.lstat(path);
+            return checked(key, path, stat);
+        } catch (NoSuchFileException missing) {
+            return materializeFromSibling(key);
+        } catch (IOException e) {
+            throw IoErrors.classify(e, path.toString(), "reading blob " + key);
+        }
+    }
+
+    /** What ingest finds where an instance should be. */
+    public enum InstanceState { INTACT, MISSING, DAMAGED }
+
+    /** Looks at an instance without making or changing it (beyond restoring a touched mtime). */
+    public InstanceState inspect(BlobKey key) {
+        Path path = instancePath(key);
+        try {
+            checked(key, path, PosixFiles.lstat(path));
+            return InstanceState.INTACT;
+        } catch (NoSuchFileException e) {
+            return InstanceState.MISSING;
+        } catch (TinyVolException e) {
+            if (e.code() == ErrorCode.BLOB_CORRUPT) {
+                return InstanceState.DAMAGED;
+            }
+            throw e;
+        } catch (IOException e) {
+            throw IoErrors.classify(e, path.toString(), "reading blob " + key);
+        }
+    }
+
+    private Stat checked(BlobKey key, Path path, Stat stat) throws IOException {
+        if (!stat.isRegularFile()) {
+            throw new TinyVolException(ErrorCode.BLOB_CORRUPT, key.fileName(),
+                    "blob " + path + " is not a regular file; remove it and ingest its content again");
+        }
+        if (stat.modified().equals(BLOB_MTIME)) {
+            return stat;
+        }
+        String actual = Sha256.of(path);
+        if (!actual.equals(key.digest())) {
+            throw new TinyVolException(ErrorCode.BLOB_CORRUPT, key.fileName(),
+                    "blob " + path + " was changed after ingest (its content now hashes to " + actual
+                            + "), probably by a write through a hard link in a volume; it is not linked again. "
+                            + "Ingest the original content again to replace it, and check volumes with 'tinyvol verify --deep'");
+        }
+        // Touched but intact (e.g. by a backup tool): restore the marker so the next use is cheap.
+        PosixFiles.setModifiedTime(path, BLOB_MTIME);
+        return PosixFiles.lstat(path);
+    }
+
+    private Stat materializeFromSibling(BlobKey key) {
+        List<Path> siblings = siblings(key.digest());
+        if (siblings.isEmpty()) {
+            throw new TinyVolException(ErrorCode.BLOB_MISSING, key.digest(),
+                    "blob " + key.digest() + " is not in the CAS at " + root + "; ingest a tree that holds it first");
+        }
+        TinyVolException last = null;
+        for (Path sibling : siblings) {
+            try {
+                store(key, sibling);
+                return PosixFiles.lstat(instancePath(key));
+            } catch (TinyVolException e) {
+                if (e.code() != ErrorCode.BLOB_CORRUPT) {
+                    throw e;
+                }
+                last = e;
+            } catch (IOException e) {
+                throw IoErrors.classify(e, instancePath(key).toString(), "reading new blob instance " + key);
+            }
+        }
+        throw last;
+    }
+
+    private List<Path> siblings(String digest) {
+        List<Path> found = new ArrayList<>();
+        Path shard = objects.resolve(digest.substring(0, 2));
+        try (DirectoryStream<Path> names = Files.newDirectoryStream(shard, digest + "*")) {
+            for (Path p : names) {
+                String name = p.getFileName().toString();
+                if (name.equals(digest)) {
+                    found.add(0, p); // the bare instance is the likeliest to be intact
+                } else if (name.startsWith(digest + ".")) {
+                    found.add(p);
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return found;
+        } catch (IOException e) {
+            throw IoErrors.classify(e, shard.toString(), "listing blob instances");
+        }
+        return found;
+    }
+
+    /**
+     * Stores the instance {@code key} with the content of {@code source}: copied into {@code tmp/}
+     * while hashed, refused if the hash is not {@code key.digest()}, given its mode, owner and fixed
+     * mtime, fsync'd, then linked into place. Linking (not renaming) means a concurrent writer of the
+     * same instance cannot be overwritten: the first one in wins, both are identical.
+     *
+     * @return true if this call stored it, false if it was there already
+     */
+    public boolean store(BlobKey key, Path source) {
+        Path target = instancePath(key);
+        Path part = null;
+        try {
+            part = Files.createTempFile(tmp, key.digest().substring(0, 12) + ".", ".part");
+            try (FileChannel channel = FileChannel.open(part, StandardOpenOption.WRITE);
+                 OutputStream out = Channels.newOutputStream(channel)) {
+                String actual = Sha256.copy(source, out);
+                if (!actual.equals(key.digest())) {
+                    throw new TinyVolException(ErrorCode.BLOB_CORRUPT, source.toString(),
+                            source + " hashes to " + actual + ", not " + key.digest()
+                                    + " (changed while being read, or a blob changed through a link)");
+                }
+                if (key.uid() != 0 || key.gid() != 0) {
+                    PosixFiles.lchown(part, key.uid(), key.gid());
+                }
+                PosixFiles.chmod(part, key.mode()); // after chown, which clears setuid/setgid
+                PosixFiles.setModifiedTime(part, BLOB_MTIME);
+                channel.force(true);
+            }
+            Files.createDirectories(target.getParent());
+            try {
+                Files.createLink(target, part);
+                return true;
+            } catch (FileAlreadyExistsException raced) {
+                return false;
+            }
+        } catch (IOException e) {
+            throw IoErrors.classify(e, target.toString(), "storing blob " + key);
+        } finally {
+            deleteQuietly(part);
+        }
+    }
+
+    /**
+     * Replaces a damaged instance with good content. Volumes linked to the damaged inode keep it;
+     * {@code tinyvol verify} reports them.
+     */
+    public void replace(BlobKey key, Path source) {
+        Path target = instancePath(key);
+        Path aside = target.resolveSibling(key.fileName() + ".damaged");
+        try {
+            Files.move(target, aside, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            store(key, source);
+            Files.deleteIfExists(aside);
+        } catch (IOException e) {
+            throw IoErrors.classify(e, target.toString(), "replacing damaged blob " + key);
+        }
+    }
+
+    /** fsync the shard directories that new instances were linked into. */
+    public void syncShards(Iterable<String> digests) {
+        java.util.Set<String> shards = new java.util.TreeSet<>();
+        digests.forEach(d -> shards.add(d.substring(0, 2)));
+        for (String shard : shards) {
+            Path dir = objects.resolve(shard);
+            try {
+                PosixFiles.fsyncDirectory(dir);
+            } catch (IOException e) {
+                throw IoErrors.classify(e, dir.toString(), "syncing CAS directory");
+            }
+        }
+    }
+
+    private static void deleteQuietly(Path path) {
+        if (path == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException ignored) {
+            // A leftover .part file in tmp/ is harmless and removed by the next clean of tmp/.
+        }
+    }
+}

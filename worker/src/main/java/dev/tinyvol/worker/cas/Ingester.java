@@ -1,0 +1,210 @@
+package dev.tinyvol.worker.cas;
+
+import dev.tinyvol.messages.manifest.DirEntry;
+import dev.tinyvol.messages.manifest.FileEntry;
+import dev.tinyvol.messages.manifest.Manifest;
+import dev.tinyvol.messages.manifest.ManifestCodec;
+import dev.tinyvol.messages.manifest.ManifestEntry;
+import dev.tinyvol.messages.manifest.ManifestException;
+import dev.tinyvol.messages.manifest.SymlinkEntry;
+import dev.tinyvol.worker.errors.ErrorCode;
+import dev.tinyvol.worker.errors.IoErrors;
+import dev.tinyvol.worker.errors.TinyVolException;
+import dev.tinyvol.worker.posix.PosixFiles;
+import dev.tinyvol.worker.posix.PosixFiles.Stat;
+import dev.tinyvol.worker.progress.Progress;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Turns a directory into blobs plus a manifest. Files are hashed and stored on several threads:
+ * most of the time goes to reading and to fsync, and the filesystem's journal commits concurrent
+ * fsyncs together.
+ */
+public final class Ingester {
+
+    private static final int MAX_LISTED_WARNINGS = 100;
+
+    private final Cas cas;
+    private final ManifestStore store;
+    private final int threads;
+
+    public Ingester(Cas cas, int threads) {
+        this.cas = cas;
+        this.store = new ManifestStore(cas);
+        this.threads = Math.max(1, threads);
+    }
+
+    /**
+     * @param format 2 (modes, owners, symlinks, empty directories) or 1 (regular files only, all
+     *               linked to the bare 0444 root instance; anything else left out with a warning)
+     */
+    public IngestReport ingest(Path source, String ref, int format, Progress progress) {
+        long start = System.nanoTime();
+        if (format != 1 && format != 2) {
+            throw new TinyVolException(ErrorCode.UNSUPPORTED_MANIFEST_VERSION, "format", "format must be v1 or v2");
+        }
+        if (!Files.isDirectory(source)) {
+            throw new TinyVolException(ErrorCode.INVALID_PATH, source.toString(), source + " is not a directory");
+        }
+        List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+        Scan scan = scan(source, format, warnings, progress);
+
+        Map<String, FileEntry> files = new ConcurrentHashMap<>();
+        Set<String> newDigests = ConcurrentHashMap.newKeySet();
+        AtomicLong bytes = new AtomicLong();
+        AtomicLong newBytes = new AtomicLong();
+        AtomicLong done = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "tinyvol-ingest");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> futures = new ArrayList<>(scan.files.size());
+            for (Map.Entry<String, Stat> f : scan.files.entrySet()) {
+                futures.add(pool.submit(() -> {
+                    Path file = source.resolve(f.getKey());
+                    Stat stat = f.getValue();
+                    String digest;
+                    try {
+                        digest = Sha256.of(file);
+                    } catch (IOException e) {
+                        throw IoErrors.classify(e, f.getKey(), "reading " + file);
+                    }
+                    BlobKey key = format == 1 ? BlobKey.bare(digest)
+                            : new BlobKey(digest, stat.permissions(), stat.uid(), stat.gid());
+                    Cas.InstanceState state = cas.inspect(key);
+                    if (state != Cas.InstanceState.INTACT) {
+                        if (state == Cas.InstanceState.DAMAGED) {
+                            warnings.add("blob " + key + " had been changed through a link; replaced with the content of " + f.getKey());
+                            cas.replace(key, file);
+                        } else {
+                            cas.store(key, file);
+                        }
+                        newDigests.add(digest);
+                        newBytes.addAndGet(stat.size());
+                    }
+                    bytes.addAndGet(stat.size());
+                    files.put(f.getKey(), new FileEntry(key.digest(), key.mode(), key.uid(), key.gid()));
+                    progress.update("hashing", done.incrementAndGet(), scan.files.size());
+                }));
+            }
+            for (Future<?> future : futures) {
+                future.get();
+            }
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TinyVolException(ErrorCode.INTERRUPTED, source.toString(), "ingest interrupted");
+        } finally {
+            pool.shutdownNow();
+        }
+        cas.syncShards(newDigests);
+
+        TreeMap<String, ManifestEntry> entries = new TreeMap<>(scan.others);
+        entries.putAll(files);
+        Manifest manifest;
+        try {
+            manifest = new Manifest(format, ref, entries);
+        } catch (ManifestException e) {
+            throw TinyVolException.of(e);
+        }
+        store.save(ref, manifest);
+        long newBlobs = newDigests.size();
+        List<String> shown = warnings.size() <= MAX_LISTED_WARNINGS ? new ArrayList<>(warnings)
+                : new ArrayList<>(warnings.subList(0, MAX_LISTED_WARNINGS));
+        if (warnings.size() > MAX_LISTED_WARNINGS) {
+            shown.add("… and " + (warnings.size() - MAX_LISTED_WARNINGS) + " more warnings");
+        }
+        return new IngestReport(ref, ManifestCodec.identity(manifest), format, files.size(), scan.dirs, scan.symlinks,
+                newBlobs, bytes.get(), newBytes.get(), scan.skipped, (System.nanoTime() - start) / 1_000_000, shown);
+    }
+
+    /** What a walk of the source tree found; regular files are hashed afterwards. */
+    private static final class Scan {
+        final TreeMap<String, Stat> files = new TreeMap<>();
+        final TreeMap<String, ManifestEntry> others = new TreeMap<>();
+        long dirs;
+        long symlinks;
+        long skipped;
+    }
+
+    /** Walks the tree without following symlinks, depth first, with an explicit stack. */
+    private static Scan scan(Path source, int format, List<String> warnings, Progress progress) {
+        Scan scan = new Scan();
+        Deque<String> pending = new ArrayDeque<>();
+        pending.push("");
+        long seen = 0;
+        while (!pending.isEmpty()) {
+            String dir = pending.pop();
+            Path dirPath = dir.isEmpty() ? source : source.resolve(dir);
+            boolean empty = true;
+            try (DirectoryStream<Path> children = Files.newDirectoryStream(dirPath)) {
+                for (Path child : children) {
+                    empty = false;
+                    String name = child.getFileName().toString();
+                    String rel = dir.isEmpty() ? name : dir + "/" + name;
+                    Stat stat = PosixFiles.lstat(child);
+                    progress.update("scanning", ++seen, -1);
+                    if (stat.isRegularFile()) {
+                        scan.files.put(rel, stat);
+                    } else if (stat.isDirectory()) {
+                        scan.dirs++;
+                        pending.push(rel);
+                        if (format == 2 && (stat.permissions() != DirEntry.DEFAULT_MODE || stat.uid() != 0 || stat.gid() != 0)) {
+                            scan.others.put(rel, new DirEntry(stat.permissions(), stat.uid(), stat.gid()));
+                        }
+                    } else if (stat.isSymlink()) {
+                        if (format == 1) {
+                            warnings.add("skipped symlink " + rel + ": a v1 manifest holds regular files only");
+                            scan.skipped++;
+                        } else {
+                            scan.symlinks++;
+                            scan.others.put(rel, new SymlinkEntry(Files.readSymbolicLink(child).toString(), stat.uid(), stat.gid()));
+                        }
+                    } else {
+                        scan.skipped++;
+                        warnings.add("skipped " + describe(stat) + " " + rel + ": only files, directories and symlinks are stored");
+                    }
+                }
+            } catch (IOException e) {
+                throw IoErrors.classify(e, dir, "reading directory " + dirPath);
+            }
+            if (empty && !dir.isEmpty() && format == 2) {
+                scan.others.putIfAbsent(dir, DirEntry.DEFAULT);
+            }
+        }
+        return scan;
+    }
+
+    private static String describe(Stat stat) {
+        return switch (stat.mode() & 0170000) {
+            case 0010000 -> "fifo";
+            case 0020000 -> "character device";
+            case 0060000 -> "block device";
+            case 0140000 -> "socket";
+            default -> "special file";
+        };
+    }
+}

@@ -1,0 +1,106 @@
+package dev.tinyvol.worker.cas;
+
+import dev.tinyvol.messages.Names;
+import dev.tinyvol.messages.manifest.Manifest;
+import dev.tinyvol.messages.manifest.ManifestCodec;
+import dev.tinyvol.messages.manifest.ManifestException;
+import dev.tinyvol.worker.errors.ErrorCode;
+import dev.tinyvol.worker.errors.IoErrors;
+import dev.tinyvol.worker.errors.TinyVolException;
+import dev.tinyvol.worker.posix.PosixFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** Manifests stored by name under {@code <cas>/refs/<name>.json}, and manifests read from files. */
+public final class ManifestStore {
+
+    private final Cas cas;
+
+    public ManifestStore(Cas cas) {
+        this.cas = cas;
+    }
+
+    public Manifest load(String ref) {
+        requireRefName(ref);
+        Path file = refPath(ref);
+        byte[] json;
+        try {
+            json = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new TinyVolException(ErrorCode.MANIFEST_NOT_FOUND, ref,
+                    "no manifest named '" + ref + "' in " + cas.refsDir() + "; ingest one with 'tinyvol cas ingest DIR --cas "
+                            + cas.root() + " --ref " + ref + "'");
+        } catch (IOException e) {
+            throw IoErrors.classify(e, file.toString(), "reading manifest '" + ref + "'");
+        }
+        return parse(json, "manifest '" + ref + "'");
+    }
+
+    /** Reads a manifest file (v1 or v2) from anywhere. */
+    public static Manifest loadFile(Path file) {
+        byte[] json;
+        try {
+            json = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new TinyVolException(ErrorCode.MANIFEST_NOT_FOUND, file.toString(), "manifest file " + file + " does not exist");
+        } catch (IOException e) {
+            throw IoErrors.classify(e, file.toString(), "reading manifest file");
+        }
+        return parse(json, "manifest file " + file);
+    }
+
+    private static Manifest parse(byte[] json, String what) {
+        try {
+            return ManifestCodec.parse(json);
+        } catch (ManifestException e) {
+            throw new TinyVolException(ErrorCode.valueOf(e.problem().name()), e.field(), what + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes the manifest under {@code ref} atomically and durably, replacing any earlier one. */
+    public void save(String ref, Manifest manifest) {
+        requireRefName(ref);
+        Path file = refPath(ref);
+        Path part = cas.tmpDir().resolve(ref + ".json.part");
+        try {
+            Files.write(part, ManifestCodec.toJson(manifest), StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE, StandardOpenOption.SYNC);
+            Files.move(part, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            PosixFiles.fsyncDirectory(cas.refsDir());
+        } catch (IOException e) {
+            throw IoErrors.classify(e, file.toString(), "writing manifest '" + ref + "'");
+        }
+    }
+
+    public List<String> refs() {
+        List<String> names = new ArrayList<>();
+        try (Stream<Path> files = Files.list(cas.refsDir())) {
+            files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".json"))
+                    .map(n -> n.substring(0, n.length() - ".json".length()))
+                    .sorted()
+                    .forEach(names::add);
+        } catch (IOException e) {
+            throw IoErrors.classify(e, cas.refsDir().toString(), "listing manifests");
+        }
+        return names;
+    }
+
+    private Path refPath(String ref) {
+        return cas.refsDir().resolve(ref + ".json");
+    }
+
+    private static void requireRefName(String ref) {
+        String problem = Names.problemWith(ref);
+        if (problem != null) {
+            throw new TinyVolException(ErrorCode.INVALID_REF, ref, "manifest name " + problem);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package dev.tinyvol.worker.cli;
+
+import dev.tinyvol.worker.assembly.WorkerPool;
+import dev.tinyvol.worker.bench.AssemblyBenchmark;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code tinyvol bench}: assembly and teardown speed against cp -al and rm -rf, in one run. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {
+                "Measures assembly against cp -al and teardown against rm -rf on one generated tree (FILES files",
+                "of 1-16 KiB, 30% duplicate contents, FILES/20 directories at depths 1-6), plus the whole",
+                "'tinyvol assemble' process. The tree is generated and ingested once per DIR and reused.",
+                "Medians of ROUNDS rounds after two warm-up rounds."})
+final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--dir", paramLabel = "DIR", description = "Work directory (default: ${DEFAULT-VALUE}).")
+    Path dir = AssemblyBenchmark.defaultWorkDir();
+
+    @Option(names = "--files", paramLabel = "FILES", description = "Files in the tree (default: ${DEFAULT-VALUE}).")
+    int files = 100_000;
+
+    @Option(names = "--rounds", paramLabel = "ROUNDS", description = "Measured rounds (default: ${DEFAULT-VALUE}).")
+    int rounds = 5;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Assembly threads (default: ${DEFAULT-VALUE}).")
+    int threads = WorkerPool.defaultThreads();
+
+    @Mixin
+    JsonOption output;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        AssemblyBenchmark.Result r = new AssemblyBenchmark(dir, files, rounds, threads, spec.commandLine().getErr()).run();
+        if (output.json) {
+            Output.json(out, r);
+            return 0;
+        }
+        out.printf("%,d files, %,d dirs, %d threads, median of %d rounds%n", r.files(), r.dirs(), r.threads(), r.rounds());
+        out.printf("  %-34s %8s %12s %8s%n", "", "ms", "files/s", "vs base");
+        row(out, "cp -al (baseline)", r.cpAlMs(), r, r.cpAlMs());
+        row(out, "tinyvol assemble, in process", r.assembleMs(), r, r.cpAlMs());
+        row(out, "tinyvol assemble, whole process", r.processMs(), r, r.cpAlMs());
+        row(out, "rm -rf (baseline)", r.rmRfMs(), r, r.rmRfMs());
+        row(out, "tinyvol teardown, in process", r.teardownMs(), r, r.rmRfMs());
+        out.flush();
+        return 0;
+    }
+
+    private static void row(PrintWriter out, String label, long ms, AssemblyBenchmark.Result r, long baseMs) {
+        out.printf("  %-34s %8d %,12.0f %7.2fx%n", label, ms, r.filesPerSecond(ms), ms <= 0 ? 0 : (double) baseMs / ms);
+    }
+}

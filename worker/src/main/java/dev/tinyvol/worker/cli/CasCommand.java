@@ -1,0 +1,19 @@
+package dev.tinyvol.worker.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code tinyvol cas ...}: the content-addressed store. */
+@Command(name = "cas", mixinStandardHelpOptions = true,
+        description = "Work with the content-addressed store: ingest trees, list stored manifests.",
+        subcommands = {IngestCommand.class, RefsCommand.class})
+final class CasCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a cas command: ingest or refs");
+    }
+}

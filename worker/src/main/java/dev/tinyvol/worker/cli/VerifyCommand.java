@@ -1,0 +1,67 @@
+package dev.tinyvol.worker.cli;
+
+import dev.tinyvol.worker.assembly.VerifyReport;
+import dev.tinyvol.worker.assembly.VolumeService;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code tinyvol verify}. */
+@Command(name = "verify", mixinStandardHelpOptions = true,
+        description = {
+                "Compares volume NAME with a manifest (by default the one it was built from): every file the",
+                "same inode as its blob, with its mode, owner and untouched mtime; symlink targets; directory",
+                "modes and owners; nothing missing, nothing extra. --deep also hashes every file's content.",
+                "Exits 3 if anything differs."})
+final class VerifyCommand implements Callable<Integer> {
+
+    @Option(names = "--cas", paramLabel = "DIR", required = true, description = "The content-addressed store.")
+    java.nio.file.Path cas;
+
+    @Mixin
+    NodeOptions node;
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    ManifestOptions manifest;
+
+    @Option(names = "--volume", paramLabel = "NAME", required = true, description = "The volume to check.")
+    String volume;
+
+    @Option(names = "--deep", description = "Also hash every file and compare it with its digest.")
+    boolean deep;
+
+    @Mixin
+    JsonOption output;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        VerifyReport report;
+        try (VolumeService service = node.open(cas)) {
+            report = manifest == null ? service.verify(volume, deep)
+                    : service.verify(volume, manifest.load(service.cas()), deep);
+        }
+        if (output.json) {
+            Output.json(out, report);
+        } else {
+            out.println((report.clean() ? "verified " : "DIFFERENCES in ") + report.volume() + (deep ? " (deep)" : ""));
+            Output.line(out, "verified", report.verified());
+            Output.line(out, "mismatched", report.mismatched());
+            Output.line(out, "missing", report.missing());
+            Output.line(out, "extra", report.extra());
+            Output.line(out, "duration", Output.millis(report.durationMs()));
+            for (VerifyReport.Problem p : report.problems()) {
+                out.println("  " + p.kind() + " " + p.path() + ": " + p.detail());
+            }
+            out.flush();
+        }
+        return report.clean() ? 0 : TinyVolCli.DIFFERENCES;
+    }
+}

@@ -1,0 +1,48 @@
+package dev.tinyvol.worker.errors;
+
+/**
+ * Stable error codes: they appear in command output and result events, and schedulers branch on
+ * them, so a code is never renamed. {@link #isTransient()} says whether trying again can help.
+ */
+public enum ErrorCode {
+    // The request or manifest is wrong: trying again cannot help.
+    MALFORMED_MANIFEST(false),
+    UNSUPPORTED_MANIFEST_VERSION(false),
+    INVALID_PATH(false),
+    PATH_CONFLICT(false),
+    INVALID_DIGEST(false),
+    INVALID_MODE(false),
+    INVALID_OWNER(false),
+    INVALID_SYMLINK(false),
+    INVALID_VOLUME_NAME(false),
+    INVALID_REF(false),
+    MANIFEST_NOT_FOUND(false),
+
+    // The node's state does not allow it.
+    BLOB_MISSING(false),
+    BLOB_CORRUPT(false),
+    VOLUME_EXISTS(false),
+    VOLUME_BUSY(false),
+    VOLUME_NOT_FOUND(false),
+    NOT_A_CAS(false),
+    CROSS_DEVICE(false),
+    LINK_LIMIT(false),
+    NO_SPACE(false),
+    READ_ONLY_FILESYSTEM(false),
+    PERMISSION_DENIED(false),
+
+    // May pass if tried again.
+    IO_ERROR(true),
+    VOLUME_LOCKED(true),
+    INTERRUPTED(true);
+
+    private final boolean transientFailure;
+
+    ErrorCode(boolean transientFailure) {
+        this.transientFailure = transientFailure;
+    }
+
+    public boolean isTransient() {
+        return transientFailure;
+    }
+}
