@@ -3,6 +3,8 @@ package dev.tinyvol.messages.manifest;
 import static dev.tinyvol.messages.manifest.ManifestException.Problem.PATH_CONFLICT;
 
 import java.util.Collections;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
@@ -23,8 +25,9 @@ public record Manifest(int version, String name, NavigableMap<String, ManifestEn
         }
         name = name == null ? "" : name;
         TreeMap<String, ManifestEntry> copy = new TreeMap<>(entries);
+        String container = version == 1 ? "objects" : "entries";
         for (Map.Entry<String, ManifestEntry> e : copy.entrySet()) {
-            ManifestRules.requirePath(e.getKey());
+            ManifestRules.requirePath(e.getKey(), container);
             if (version == 1 && !(e.getValue() instanceof FileEntry f && f.equals(FileEntry.v1(f.digest())))) {
                 throw new ManifestException(ManifestException.Problem.MALFORMED_MANIFEST,
                         "objects[" + ManifestRules.quote(e.getKey()) + "]", "a v1 manifest holds only plain files");
@@ -51,21 +54,41 @@ public record Manifest(int version, String name, NavigableMap<String, ManifestEn
      * assembler that wrote below a symlink it made could be led out of the volume.
      */
     private static void requireNoEntryBelowLeaf(NavigableMap<String, ManifestEntry> entries) {
-        for (String path : entries.keySet()) {
-            int slash = path.indexOf('/');
-            while (slash >= 0) {
-                String ancestor = path.substring(0, slash);
-                ManifestEntry above = entries.get(ancestor);
-                if (above instanceof SymlinkEntry) {
-                    throw new ManifestException(PATH_CONFLICT, "entries[" + ManifestRules.quote(path) + "]",
-                            "lies below the symlink entry " + ManifestRules.quote(ancestor) + "; nothing may be written through a symlink");
-                }
-                if (above instanceof FileEntry) {
-                    throw new ManifestException(PATH_CONFLICT, "entries[" + ManifestRules.quote(ancestor) + "]",
-                            "is both a file and a directory (it holds " + ManifestRules.quote(path) + ")");
-                }
-                slash = path.indexOf('/', slash + 1);
+        Set<String> directories = directoriesOf(entries);
+        for (Map.Entry<String, ManifestEntry> e : entries.entrySet()) {
+            String leaf = e.getKey();
+            if (e.getValue() instanceof DirEntry || !directories.contains(leaf)) {
+                continue;
             }
+            String below = entries.ceilingKey(leaf + "/");
+            if (e.getValue() instanceof SymlinkEntry) {
+                throw new ManifestException(PATH_CONFLICT, "entries[" + ManifestRules.quote(below) + "]",
+                        "lies below the symlink entry " + ManifestRules.quote(leaf) + "; nothing may be written through a symlink");
+            }
+            throw new ManifestException(PATH_CONFLICT, "entries[" + ManifestRules.quote(leaf) + "]",
+                    "is both a file and a directory (it holds " + ManifestRules.quote(below) + ")");
         }
+    }
+
+    /**
+     * Every directory the entries need: each ancestor of an entry. Sorted order puts siblings
+     * together, so the walk up is skipped for all but the first entry of each directory.
+     */
+    public static Set<String> directoriesOf(NavigableMap<String, ManifestEntry> entries) {
+        Set<String> dirs = new HashSet<>();
+        String previous = "";
+        for (String path : entries.keySet()) {
+            int slash = path.lastIndexOf('/');
+            if (slash < 0 || path.regionMatches(0, previous, 0, slash) && previous.length() == slash) {
+                continue;
+            }
+            String parent = path.substring(0, slash);
+            previous = parent;
+            for (int i = parent.indexOf('/'); i >= 0; i = parent.indexOf('/', i + 1)) {
+                dirs.add(parent.substring(0, i));
+            }
+            dirs.add(parent);
+        }
+        return dirs;
     }
 }

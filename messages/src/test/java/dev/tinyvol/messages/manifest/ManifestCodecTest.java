@@ -145,6 +145,7 @@ class ManifestCodecTest {
             assertTrue(e.field().startsWith("entries["), e.field());
             ManifestException v1 = problem("{\"objects\":{\"" + path + "\":\"" + A + "\"}}");
             assertEquals(ManifestException.Problem.INVALID_PATH, v1.problem(), path);
+            assertTrue(v1.field().startsWith("objects["), v1.field());
         }
     }
 

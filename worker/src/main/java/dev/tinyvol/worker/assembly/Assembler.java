@@ -78,7 +78,7 @@ public final class Assembler {
                 Removal.requireNothingMounted(target, volume);
             }
             long t0 = System.nanoTime();
-            Map<BlobKey, Stat> instances = resolveInstances(manifest, progress);
+            Map<BlobKey, Long> instances = resolveInstances(manifest, progress);
             long t1 = System.nanoTime();
             Path staging = volumes.newStagingDir(volume);
             Path trash = null;
@@ -115,7 +115,7 @@ public final class Assembler {
      * Every distinct blob instance the manifest needs, made where missing and checked for damage.
      * Each instance is looked at once however many entries share it.
      */
-    private Map<BlobKey, Stat> resolveInstances(Manifest manifest, Progress progress) {
+    private Map<BlobKey, Long> resolveInstances(Manifest manifest, Progress progress) {
         Map<BlobKey, String> firstUse = new HashMap<>();
         for (Map.Entry<String, ManifestEntry> e : manifest.entries().entrySet()) {
             if (e.getValue() instanceof FileEntry f) {
@@ -123,7 +123,7 @@ public final class Assembler {
             }
         }
         List<BlobKey> keys = new ArrayList<>(firstUse.keySet());
-        Map<BlobKey, Stat> resolved = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<BlobKey, Long> resolved = new java.util.concurrent.ConcurrentHashMap<>();
         List<Future<?>> tasks = new ArrayList<>();
         int chunk = Math.max(256, keys.size() / (threads * 4) + 1);
         for (int from = 0; from < keys.size(); from += chunk) {

@@ -11,7 +11,6 @@ import dev.tinyvol.worker.errors.ErrorCode;
 import dev.tinyvol.worker.errors.IoErrors;
 import dev.tinyvol.worker.errors.TinyVolException;
 import dev.tinyvol.worker.posix.PosixFiles;
-import dev.tinyvol.worker.posix.PosixFiles.Stat;
 import dev.tinyvol.worker.progress.Progress;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
@@ -47,7 +46,7 @@ final class TreeBuild {
     private final int threads;
     private final Manifest manifest;
     private final Path staging;
-    private final Map<BlobKey, Stat> instances;
+    private final Map<BlobKey, Long> instances;
     private final boolean copyFallback;
     private final Progress progress;
 
@@ -60,10 +59,10 @@ final class TreeBuild {
     private final AtomicLong done = new AtomicLong();
     private final ConcurrentLinkedQueue<String> copied = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<String> linkLimitWarnings = new ConcurrentLinkedQueue<>();
-    private long dirsCreated;
+    private final AtomicLong dirsCreated = new AtomicLong();
 
     TreeBuild(Cas cas, ExecutorService pool, int threads, Manifest manifest, Path staging,
-              Map<BlobKey, Stat> instances, boolean copyFallback, Progress progress) {
+              Map<BlobKey, Long> instances, boolean copyFallback, Progress progress) {
         this.cas = cas;
         this.pool = pool;
         this.threads = threads;
@@ -86,27 +85,64 @@ final class TreeBuild {
                 manifest.entries().size(), (t2 - t1) / 1_000_000);
     }
 
+    /**
+     * Level by level, each level in parallel slices: a directory exists before its children, and
+     * mkdir, which costs far more than link on a busy filesystem, runs on every thread.
+     */
     private void createDirectories(NavigableSet<String> dirs) {
-        boolean umaskIsDefault = true;
-        boolean first = true;
+        List<List<String>> levels = new ArrayList<>();
         for (String dir : dirs) {
-            Path path = staging.resolve(dir);
-            try {
-                Files.createDirectory(path);
-                if (first) {
-                    // A umask other than 022 gives new directories another mode: then set each one.
-                    umaskIsDefault = PosixFiles.lstat(path).permissions() == DirEntry.DEFAULT_MODE;
-                    first = false;
-                }
-                if (!umaskIsDefault) {
-                    PosixFiles.chmod(path, DirEntry.DEFAULT_MODE);
-                }
-            } catch (IOException e) {
-                throw IoErrors.classify(e, dir, "creating directory " + dir);
+            int depth = (int) dir.chars().filter(c -> c == '/').count();
+            while (levels.size() <= depth) {
+                levels.add(new ArrayList<>());
             }
-            dirsCreated++;
+            levels.get(depth).add(dir);
         }
-        progress.update("directories", dirsCreated, dirs.size());
+        if (dirs.isEmpty()) {
+            return;
+        }
+        // The first directory alone shows what mode the umask gives new ones; if not 0755, set each.
+        String first = levels.get(0).remove(0);
+        mkdir(first, false);
+        boolean chmodEach;
+        try {
+            chmodEach = PosixFiles.lstat(staging.resolve(first)).permissions() != DirEntry.DEFAULT_MODE;
+        } catch (IOException e) {
+            throw IoErrors.classify(e, first, "reading directory " + first);
+        }
+        if (chmodEach) {
+            mkdirFix(first);
+        }
+        for (List<String> level : levels) {
+            int slice = Math.max(16, level.size() / (threads * 4) + 1);
+            List<Future<?>> tasks = new ArrayList<>();
+            for (int from = 0; from < level.size(); from += slice) {
+                List<String> part = level.subList(from, Math.min(level.size(), from + slice));
+                tasks.add(pool.submit(() -> part.forEach(dir -> mkdir(dir, chmodEach))));
+            }
+            TreeDeleter.awaitAll(tasks);
+        }
+        progress.update("directories", dirsCreated.get(), dirs.size());
+    }
+
+    private void mkdir(String dir, boolean chmod) {
+        try {
+            Files.createDirectory(staging.resolve(dir));
+        } catch (IOException e) {
+            throw IoErrors.classify(e, dir, "creating directory " + dir);
+        }
+        if (chmod) {
+            mkdirFix(dir);
+        }
+        dirsCreated.incrementAndGet();
+    }
+
+    private void mkdirFix(String dir) {
+        try {
+            PosixFiles.chmod(staging.resolve(dir), DirEntry.DEFAULT_MODE);
+        } catch (IOException e) {
+            throw IoErrors.classify(e, dir, "setting the mode of " + dir);
+        }
     }
 
     private void placeEntries() {
@@ -148,7 +184,7 @@ final class TreeBuild {
     private void placeFile(String rel, FileEntry entry, Path path) {
         BlobKey key = BlobKey.of(entry);
         Path blob = cas.instancePath(key);
-        bytes.addAndGet(instances.get(key).size());
+        bytes.addAndGet(instances.get(key));
         if (!crossDevice.get()) {
             try {
                 Files.createLink(path, blob);
@@ -234,7 +270,7 @@ final class TreeBuild {
     }
 
     long dirsCreated() {
-        return dirsCreated;
+        return dirsCreated.get();
     }
 
     long bytes() {

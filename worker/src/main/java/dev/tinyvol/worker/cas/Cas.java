@@ -4,13 +4,14 @@ import dev.tinyvol.worker.errors.ErrorCode;
 import dev.tinyvol.worker.errors.IoErrors;
 import dev.tinyvol.worker.errors.TinyVolException;
 import dev.tinyvol.worker.posix.PosixFiles;
-import dev.tinyvol.worker.posix.PosixFiles.Stat;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.LinkOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -97,15 +98,14 @@ public final class Cas {
      * and checked: an instance whose modification time has moved is hashed again and refused if its
      * content no longer matches its name.
      *
-     * @return the instance's attributes (size, link count, inode)
+     * @return the instance's size in bytes
      * @throws TinyVolException BLOB_MISSING if no instance of the content exists, BLOB_CORRUPT if the
      *                          content was changed through a link
      */
-    public Stat ensureInstance(BlobKey key) {
+    public long ensureInstance(BlobKey key) {
         Path path = instancePath(key);
         try {
-            Stat stat = PosixFiles.lstat(path);
-            return checked(key, path, stat);
+            return checked(key, path, basicStat(path));
         } catch (NoSuchFileException missing) {
             return materializeFromSibling(key);
         } catch (IOException e) {
@@ -120,7 +120,7 @@ public final class Cas {
     public InstanceState inspect(BlobKey key) {
         Path path = instancePath(key);
         try {
-            checked(key, path, PosixFiles.lstat(path));
+            checked(key, path, basicStat(path));
             return InstanceState.INTACT;
         } catch (NoSuchFileException e) {
             return InstanceState.MISSING;
@@ -134,13 +134,18 @@ public final class Cas {
         }
     }
 
-    private Stat checked(BlobKey key, Path path, Stat stat) throws IOException {
+    /** Basic attributes are read without the map the {@code unix:} view builds: this runs once per blob. */
+    private static BasicFileAttributes basicStat(Path path) throws IOException {
+        return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    private long checked(BlobKey key, Path path, BasicFileAttributes stat) throws IOException {
         if (!stat.isRegularFile()) {
             throw new TinyVolException(ErrorCode.BLOB_CORRUPT, key.fileName(),
                     "blob " + path + " is not a regular file; remove it and ingest its content again");
         }
-        if (stat.modified().equals(BLOB_MTIME)) {
-            return stat;
+        if (stat.lastModifiedTime().equals(BLOB_MTIME)) {
+            return stat.size();
         }
         String actual = Sha256.of(path);
         if (!actual.equals(key.digest())) {
@@ -151,10 +156,10 @@ public final class Cas {
         }
         // Touched but intact (e.g. by a backup tool): restore the marker so the next use is cheap.
         PosixFiles.setModifiedTime(path, BLOB_MTIME);
-        return PosixFiles.lstat(path);
+        return stat.size();
     }
 
-    private Stat materializeFromSibling(BlobKey key) {
+    private long materializeFromSibling(BlobKey key) {
         List<Path> siblings = siblings(key.digest());
         if (siblings.isEmpty()) {
             throw new TinyVolException(ErrorCode.BLOB_MISSING, key.digest(),
@@ -164,7 +169,7 @@ public final class Cas {
         for (Path sibling : siblings) {
             try {
                 store(key, sibling);
-                return PosixFiles.lstat(instancePath(key));
+                return Files.size(instancePath(key));
             } catch (TinyVolException e) {
                 if (e.code() != ErrorCode.BLOB_CORRUPT) {
                     throw e;

@@ -22,6 +22,8 @@ import picocli.CommandLine.Option;
                 "a volume already holds changes nothing."})
 final class AssembleCommand implements Callable<Integer> {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AssembleCommand.class);
+
     @Option(names = "--cas", paramLabel = "DIR", required = true, description = "The content-addressed store.")
     java.nio.file.Path cas;
 
@@ -53,7 +55,10 @@ final class AssembleCommand implements Callable<Integer> {
         AssemblyReport report;
         try (VolumeService service = node.open(cas);
              ConsoleProgress progress = new ConsoleProgress(err, !output.json)) {
+            long t0 = System.nanoTime();
             Manifest m = manifest.load(service.cas());
+            LOG.debug("loaded manifest of {} entries in {} ms ({} ms since JVM start)", m.entries().size(),
+                    (System.nanoTime() - t0) / 1_000_000, java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime());
             report = service.assemble(volume, m, manifest.source(), new AssemblyOptions(replace, !noCopyFallback), progress,
                     () -> waiting(err));
         }
