@@ -21,14 +21,14 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * Builds a volume from a manifest: resolves every blob instance first (so a missing or damaged blob
@@ -44,12 +44,18 @@ public final class Assembler {
     private final VolumeStore volumes;
     private final ExecutorService pool;
     private final int threads;
+    private final ExecutorService checker;
 
-    public Assembler(Cas cas, VolumeStore volumes, ExecutorService pool, int threads) {
+    /**
+     * @param pool    threads that make directories and links
+     * @param checker a thread that checks blobs while the pool makes directories
+     */
+    public Assembler(Cas cas, VolumeStore volumes, ExecutorService pool, int threads, ExecutorService checker) {
         this.cas = cas;
         this.volumes = volumes;
         this.pool = pool;
         this.threads = threads;
+        this.checker = checker;
     }
 
     /**
@@ -59,15 +65,16 @@ public final class Assembler {
     public AssemblyReport assemble(String volume, Manifest manifest, String source, AssemblyOptions options,
                                    Progress progress, Runnable onLockWait) {
         long start = System.nanoTime();
-        String manifestId = ManifestCodec.identity(manifest);
         try (VolumeLocks.Held lock = volumes.lock(volume, onLockWait)) {
             Path target = volumes.volumePath(volume);
             Stat existing = lstatOrNull(target);
+            String knownId = null;
             if (existing != null) {
+                knownId = ManifestCodec.identity(manifest);
                 Optional<VolumeRecord> record = volumes.record(volume);
-                if (existing.isDirectory() && record.isPresent() && record.get().manifestId().equals(manifestId)) {
+                if (existing.isDirectory() && record.isPresent() && record.get().manifestId().equals(knownId)) {
                     VolumeRecord r = record.get();
-                    return new AssemblyReport(volume, AssemblyReport.Outcome.UNCHANGED, target.toString(), manifestId,
+                    return new AssemblyReport(volume, AssemblyReport.Outcome.UNCHANGED, target.toString(), knownId,
                             0, 0, 0, 0, r.bytes(), elapsedMs(start), List.of());
                 }
                 if (!options.replace()) {
@@ -77,28 +84,39 @@ public final class Assembler {
                 }
                 Removal.requireNothingMounted(target, volume);
             }
-            long t0 = System.nanoTime();
-            Map<BlobKey, Long> instances = resolveInstances(manifest, progress);
-            long t1 = System.nanoTime();
+            // Blob checks (a stat per distinct blob) and the manifest's identity run on the checker
+            // thread while directories are made: mkdir leaves the CPUs idle on a busy filesystem.
+            String precomputedId = knownId;
+            CompletableFuture<Checked> checks = CompletableFuture.supplyAsync(() -> new Checked(resolveInstances(manifest),
+                    precomputedId != null ? precomputedId : ManifestCodec.identity(manifest)), checker);
             Path staging = volumes.newStagingDir(volume);
             Path trash = null;
-            TreeBuild build;
+            TreeBuild build = new TreeBuild(cas, pool, threads, manifest, staging, options.copyFallback(), progress);
+            Checked checked;
             try {
-                build = new TreeBuild(cas, pool, threads, manifest, staging, instances, options.copyFallback(), progress);
-                build.run();
+                long t0 = System.nanoTime();
+                build.createDirectories();
+                long t1 = System.nanoTime();
+                checked = join(checks);
                 long t2 = System.nanoTime();
+                build.placeEntries(checked.sizes());
+                build.applyDirectoryAttributes();
+                long t3 = System.nanoTime();
                 if (existing != null) {
                     trash = volumes.trashPathFor(volume);
                     move(target, trash);
                 }
-                volumes.keepManifest(manifestId, manifest);
-                volumes.writeRecord(new VolumeRecord(volume, manifestId, manifest.name(), source, build.filesLinked() + build.filesCopied(),
-                        build.symlinks(), build.dirsCreated(), build.bytes(), Instant.now(), build.copiedPaths()));
+                volumes.keepManifest(checked.manifestId(), manifest);
+                volumes.writeRecord(new VolumeRecord(volume, checked.manifestId(), manifest.name(), source,
+                        build.filesLinked() + build.filesCopied(), build.symlinks(), build.dirsCreated(), build.bytes(),
+                        Instant.now(), build.copiedPaths()));
                 move(staging, target);
                 volumes.fsyncRoot();
-                LOG.debug("assembled {}: identity+lock {} ms, blobs {} ms, tree {} ms, record+rename {} ms", volume,
-                        (t0 - start) / 1_000_000, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (System.nanoTime() - t2) / 1_000_000);
+                LOG.debug("assembled {}: lock+checks {} ms, dirs {} ms, waiting for blob checks {} ms, entries {} ms, record+rename {} ms",
+                        volume, (t0 - start) / 1_000_000, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000,
+                        (System.nanoTime() - t3) / 1_000_000);
             } catch (RuntimeException e) {
+                checks.handle((ok, failed) -> null).join(); // never leave the checker working for a failed build
                 removeQuietly(staging, e);
                 throw e;
             }
@@ -106,8 +124,23 @@ public final class Assembler {
                 new TreeDeleter(pool).delete(trash);
             }
             return new AssemblyReport(volume, existing == null ? AssemblyReport.Outcome.BUILT : AssemblyReport.Outcome.REPLACED,
-                    target.toString(), manifestId, build.filesLinked(), build.filesCopied(), build.symlinks(),
+                    target.toString(), checked.manifestId(), build.filesLinked(), build.filesCopied(), build.symlinks(),
                     build.dirsCreated(), build.bytes(), elapsedMs(start), build.warnings());
+        }
+    }
+
+    /** What the checker thread found: each instance's size, and the manifest's identity. */
+    private record Checked(Map<BlobKey, Long> sizes, String manifestId) {
+    }
+
+    private static Checked join(CompletableFuture<Checked> checks) {
+        try {
+            return checks.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw e;
         }
     }
 
@@ -115,33 +148,22 @@ public final class Assembler {
      * Every distinct blob instance the manifest needs, made where missing and checked for damage.
      * Each instance is looked at once however many entries share it.
      */
-    private Map<BlobKey, Long> resolveInstances(Manifest manifest, Progress progress) {
-        Map<BlobKey, String> firstUse = new HashMap<>();
+    private Map<BlobKey, Long> resolveInstances(Manifest manifest) {
+        Map<BlobKey, Long> sizes = new HashMap<>();
         for (Map.Entry<String, ManifestEntry> e : manifest.entries().entrySet()) {
             if (e.getValue() instanceof FileEntry f) {
-                firstUse.putIfAbsent(BlobKey.of(f), e.getKey());
-            }
-        }
-        List<BlobKey> keys = new ArrayList<>(firstUse.keySet());
-        Map<BlobKey, Long> resolved = new java.util.concurrent.ConcurrentHashMap<>();
-        List<Future<?>> tasks = new ArrayList<>();
-        int chunk = Math.max(256, keys.size() / (threads * 4) + 1);
-        for (int from = 0; from < keys.size(); from += chunk) {
-            List<BlobKey> slice = keys.subList(from, Math.min(keys.size(), from + chunk));
-            tasks.add(pool.submit(() -> {
-                for (BlobKey key : slice) {
+                BlobKey key = BlobKey.of(f);
+                if (!sizes.containsKey(key)) {
                     try {
-                        resolved.put(key, cas.ensureInstance(key));
-                    } catch (TinyVolException e) {
-                        throw new TinyVolException(e.code(), firstUse.get(key),
-                                e.getMessage() + " (needed by " + firstUse.get(key) + ")", e);
+                        sizes.put(key, cas.ensureInstance(key));
+                    } catch (TinyVolException problem) {
+                        throw new TinyVolException(problem.code(), e.getKey(),
+                                problem.getMessage() + " (needed by " + e.getKey() + ")", problem);
                     }
                 }
-                progress.update("checking blobs", resolved.size(), keys.size());
-            }));
+            }
         }
-        TreeDeleter.awaitAll(tasks);
-        return resolved;
+        return sizes;
     }
 
     private static Stat lstatOrNull(Path path) {
@@ -179,29 +201,14 @@ public final class Assembler {
         return (System.nanoTime() - startNanos) / 1_000_000;
     }
 
-    /** The directories a manifest needs: every ancestor of an entry, and every directory entry. */
+    /** The directories a manifest needs, sorted: every ancestor of an entry, and every directory entry. */
     static TreeSet<String> directoriesOf(Manifest manifest) {
-        TreeSet<String> dirs = new TreeSet<>();
-        String previous = "";
-        for (Map.Entry<String, ManifestEntry> e : manifest.entries().entrySet()) {
-            String path = e.getKey();
-            if (e.getValue() instanceof DirEntry) {
+        TreeSet<String> dirs = new TreeSet<>(Manifest.directoriesOf(manifest.entries()));
+        manifest.entries().forEach((path, entry) -> {
+            if (entry instanceof DirEntry) {
                 dirs.add(path);
             }
-            int slash = path.lastIndexOf('/');
-            if (slash < 0) {
-                continue;
-            }
-            String parent = path.substring(0, slash);
-            if (parent.equals(previous)) {
-                continue; // siblings share ancestors: skip the walk up
-            }
-            previous = parent;
-            for (int i = parent.indexOf('/'); i >= 0; i = parent.indexOf('/', i + 1)) {
-                dirs.add(parent.substring(0, i));
-            }
-            dirs.add(parent);
-        }
+        });
         return dirs;
     }
 }

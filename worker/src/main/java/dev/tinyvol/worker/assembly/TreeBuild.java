@@ -28,14 +28,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One build of a manifest into an empty staging directory: directories first (parents before
- * children), then files and symlinks in contiguous slices of the sorted entries on several threads
+ * One build of a manifest into an empty staging directory, in three steps the assembler calls in
+ * order: directories (parents before children), then files and symlinks in contiguous slices of the sorted entries on several threads
  * (so threads mostly work in different directories and do not contend for one directory's lock),
  * then the modes and owners of directory entries, deepest first.
  */
 final class TreeBuild {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TreeBuild.class);
 
     /** Per-file fallback warnings listed before they are summarised. */
     private static final int MAX_LISTED_WARNINGS = 100;
@@ -46,7 +45,7 @@ final class TreeBuild {
     private final int threads;
     private final Manifest manifest;
     private final Path staging;
-    private final Map<BlobKey, Long> instances;
+    private Map<BlobKey, Long> instances = Map.of();
     private final boolean copyFallback;
     private final Progress progress;
 
@@ -62,34 +61,22 @@ final class TreeBuild {
     private final AtomicLong dirsCreated = new AtomicLong();
 
     TreeBuild(Cas cas, ExecutorService pool, int threads, Manifest manifest, Path staging,
-              Map<BlobKey, Long> instances, boolean copyFallback, Progress progress) {
+              boolean copyFallback, Progress progress) {
         this.cas = cas;
         this.pool = pool;
         this.threads = threads;
         this.manifest = manifest;
         this.staging = staging;
-        this.instances = instances;
         this.copyFallback = copyFallback;
         this.progress = progress;
-    }
-
-    void run() {
-        long t0 = System.nanoTime();
-        NavigableSet<String> dirs = Assembler.directoriesOf(manifest);
-        createDirectories(dirs);
-        long t1 = System.nanoTime();
-        placeEntries();
-        long t2 = System.nanoTime();
-        applyDirectoryAttributes();
-        LOG.debug("tree: {} dirs in {} ms, {} entries in {} ms", dirs.size(), (t1 - t0) / 1_000_000,
-                manifest.entries().size(), (t2 - t1) / 1_000_000);
     }
 
     /**
      * Level by level, each level in parallel slices: a directory exists before its children, and
      * mkdir, which costs far more than link on a busy filesystem, runs on every thread.
      */
-    private void createDirectories(NavigableSet<String> dirs) {
+    void createDirectories() {
+        NavigableSet<String> dirs = Assembler.directoriesOf(manifest);
         List<List<String>> levels = new ArrayList<>();
         for (String dir : dirs) {
             int depth = (int) dir.chars().filter(c -> c == '/').count();
@@ -145,7 +132,8 @@ final class TreeBuild {
         }
     }
 
-    private void placeEntries() {
+    void placeEntries(Map<BlobKey, Long> instanceSizes) {
+        this.instances = instanceSizes;
         List<Map.Entry<String, ManifestEntry>> leaves = new ArrayList<>();
         for (Map.Entry<String, ManifestEntry> e : manifest.entries().entrySet()) {
             if (!(e.getValue() instanceof DirEntry)) {
@@ -241,7 +229,7 @@ final class TreeBuild {
         symlinks.incrementAndGet();
     }
 
-    private void applyDirectoryAttributes() {
+    void applyDirectoryAttributes() {
         for (Map.Entry<String, ManifestEntry> e : manifest.entries().descendingMap().entrySet()) {
             if (e.getValue() instanceof DirEntry d && !d.equals(DirEntry.DEFAULT)) {
                 Path path = staging.resolve(e.getKey());

@@ -15,6 +15,7 @@ public final class VolumeService implements AutoCloseable {
     private final Cas cas;
     private final VolumeStore volumes;
     private final ExecutorService pool;
+    private final ExecutorService checker;
     private final Assembler assembler;
     private final Removal removal;
     private final Verifier verifier;
@@ -23,7 +24,8 @@ public final class VolumeService implements AutoCloseable {
         this.cas = cas;
         this.volumes = volumes;
         this.pool = WorkerPool.create(threads);
-        this.assembler = new Assembler(cas, volumes, pool, threads);
+        this.checker = WorkerPool.create(1);
+        this.assembler = new Assembler(cas, volumes, pool, threads, checker);
         this.removal = new Removal(volumes, pool);
         this.verifier = new Verifier(cas, volumes, pool);
     }
@@ -69,5 +71,6 @@ public final class VolumeService implements AutoCloseable {
     @Override
     public void close() {
         pool.shutdownNow();
+        checker.shutdownNow();
     }
 }
