@@ -21,14 +21,17 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 
 /**
  * Builds a volume from a manifest: resolves every blob instance first (so a missing or damaged blob
@@ -48,7 +51,7 @@ public final class Assembler {
 
     /**
      * @param pool    threads that make directories and links
-     * @param checker a thread that checks blobs while the pool makes directories
+     * @param checker threads that check blobs while the pool makes directories
      */
     public Assembler(Cas cas, VolumeStore volumes, ExecutorService pool, int threads, ExecutorService checker) {
         this.cas = cas;
@@ -86,9 +89,7 @@ public final class Assembler {
             }
             // Blob checks (a stat per distinct blob) and the manifest's identity run on the checker
             // thread while directories are made: mkdir leaves the CPUs idle on a busy filesystem.
-            String precomputedId = knownId;
-            CompletableFuture<Checked> checks = CompletableFuture.supplyAsync(() -> new Checked(resolveInstances(manifest),
-                    precomputedId != null ? precomputedId : ManifestCodec.identity(manifest)), checker);
+            Checks checks = startChecks(manifest, knownId);
             Path staging = volumes.newStagingDir(volume);
             Path trash = null;
             TreeBuild build = new TreeBuild(cas, pool, threads, manifest, staging, options.copyFallback(), progress);
@@ -97,7 +98,7 @@ public final class Assembler {
                 long t0 = System.nanoTime();
                 build.createDirectories();
                 long t1 = System.nanoTime();
-                checked = join(checks);
+                checked = checks.await();
                 long t2 = System.nanoTime();
                 build.placeEntries(checked.sizes());
                 build.applyDirectoryAttributes();
@@ -116,7 +117,7 @@ public final class Assembler {
                         volume, (t0 - start) / 1_000_000, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000,
                         (System.nanoTime() - t3) / 1_000_000);
             } catch (RuntimeException e) {
-                checks.handle((ok, failed) -> null).join(); // never leave the checker working for a failed build
+                checks.abandon(); // never leave the checker working for a failed build
                 removeQuietly(staging, e);
                 throw e;
             }
@@ -129,41 +130,80 @@ public final class Assembler {
         }
     }
 
-    /** What the checker thread found: each instance's size, and the manifest's identity. */
+    /** What the checker threads found: each instance's size, and the manifest's identity. */
     private record Checked(Map<BlobKey, Long> sizes, String manifestId) {
     }
 
-    private static Checked join(CompletableFuture<Checked> checks) {
-        try {
-            return checks.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
+    /** Blob checks and the identity hash, running on the checker threads. */
+    private final class Checks {
+        private final Map<BlobKey, Long> sizes;
+        private final List<Future<?>> slices;
+        private final Future<String> identity;
+
+        Checks(Map<BlobKey, Long> sizes, List<Future<?>> slices, Future<String> identity) {
+            this.sizes = sizes;
+            this.slices = slices;
+            this.identity = identity;
+        }
+
+        Checked await() {
+            TreeDeleter.awaitAll(slices);
+            try {
+                return new Checked(sizes, identity.get());
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TinyVolException(ErrorCode.INTERRUPTED, null, "interrupted while checking blobs");
             }
-            throw e;
+        }
+
+        void abandon() {
+            slices.forEach(f -> f.cancel(false));
+            identity.cancel(false);
+            try {
+                await();
+            } catch (RuntimeException | Error ignored) {
+                // Only waiting for the slices to stop; the build's own failure is what is reported.
+            }
         }
     }
 
     /**
-     * Every distinct blob instance the manifest needs, made where missing and checked for damage.
-     * Each instance is looked at once however many entries share it.
+     * Starts checking every distinct blob instance the manifest needs (made where missing, checked
+     * for damage) in slices on the checker threads, and hashing the manifest's identity unless it is
+     * known. Each instance is looked at once however many entries share it.
      */
-    private Map<BlobKey, Long> resolveInstances(Manifest manifest) {
-        Map<BlobKey, Long> sizes = new HashMap<>();
-        for (Map.Entry<String, ManifestEntry> e : manifest.entries().entrySet()) {
-            if (e.getValue() instanceof FileEntry f) {
-                BlobKey key = BlobKey.of(f);
-                if (!sizes.containsKey(key)) {
-                    try {
-                        sizes.put(key, cas.ensureInstance(key));
-                    } catch (TinyVolException problem) {
-                        throw new TinyVolException(problem.code(), e.getKey(),
-                                problem.getMessage() + " (needed by " + e.getKey() + ")", problem);
+    private Checks startChecks(Manifest manifest, String knownId) {
+        List<Map.Entry<String, ManifestEntry>> entries = new ArrayList<>(manifest.entries().entrySet());
+        Map<BlobKey, Long> sizes = new ConcurrentHashMap<>(entries.size());
+        Set<BlobKey> claimed = ConcurrentHashMap.newKeySet(entries.size());
+        int slice = Math.max(1024, entries.size() / (threads * 2) + 1);
+        List<Future<?>> slices = new ArrayList<>();
+        for (int from = 0; from < entries.size(); from += slice) {
+            List<Map.Entry<String, ManifestEntry>> part = entries.subList(from, Math.min(entries.size(), from + slice));
+            slices.add(checker.submit(() -> {
+                for (Map.Entry<String, ManifestEntry> e : part) {
+                    if (e.getValue() instanceof FileEntry f) {
+                        BlobKey key = BlobKey.of(f);
+                        if (claimed.add(key)) {
+                            check(key, e.getKey(), sizes);
+                        }
                     }
                 }
-            }
+            }));
         }
-        return sizes;
+        Future<String> identity = knownId != null ? CompletableFuture.completedFuture(knownId)
+                : checker.submit(() -> ManifestCodec.identity(manifest));
+        return new Checks(sizes, slices, identity);
+    }
+
+    private void check(BlobKey key, String neededBy, Map<BlobKey, Long> sizes) {
+        try {
+            sizes.put(key, cas.ensureInstance(key));
+        } catch (TinyVolException problem) {
+            throw new TinyVolException(problem.code(), neededBy, problem.getMessage() + " (needed by " + neededBy + ")", problem);
+        }
     }
 
     private static Stat lstatOrNull(Path path) {

@@ -24,7 +24,7 @@ public final class VolumeService implements AutoCloseable {
         this.cas = cas;
         this.volumes = volumes;
         this.pool = WorkerPool.create(threads);
-        this.checker = WorkerPool.create(1);
+        this.checker = WorkerPool.create(threads);
         this.assembler = new Assembler(cas, volumes, pool, threads, checker);
         this.removal = new Removal(volumes, pool);
         this.verifier = new Verifier(cas, volumes, pool);

@@ -43,7 +43,7 @@ public final class VolumeStore {
     public static final Duration DEFAULT_LOCK_WAIT = Duration.ofMinutes(5);
 
     private static final ObjectMapper JSON = JsonMapper.builder()
-            .findAndAddModules()
+            .addModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .build();
 

@@ -12,7 +12,7 @@ import java.util.Locale;
 final class Output {
 
     private static final ObjectMapper JSON = JsonMapper.builder()
-            .findAndAddModules()
+            .addModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .enable(SerializationFeature.INDENT_OUTPUT)
             .build();
