@@ -47,7 +47,7 @@ public final class Trees {
         PosixFiles.lchown(root.resolve("home/user"), 1000, 1000);
         PosixFiles.chmod(root.resolve("home/user"), 0750);
         Files.createSymbolicLink(root.resolve("usr/lib/libx.so"), Path.of("libx.so.1"));
-        Files.createSymbolicLink(root.resolve("etc/localtime"), Path.of("/usr/share/zoneinfo/UTC"));
+        Files.createSymbolicLink(root.resolve("etc/localtime"), Path.of("/nonexistent/zoneinfo/UTC"));
         Files.createDirectories(root.resolve("var/cache/app"));
         PosixFiles.chmod(root.resolve("var/cache/app"), 0700);
         Files.createDirectories(root.resolve("tmp"));
