@@ -1,0 +1,32 @@
+package dev.tinyvol.messages.event;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The answer to one request (DESIGN.md, "Events"), published to {@code tinyvol.results} keyed
+ * {@code <node>/<volume>} or {@code <node>/*}.
+ *
+ * @param action   null only when the request's action could not be read (REJECTED)
+ * @param outcome  what happened to the volume: BUILT, REPLACED, UNCHANGED, REMOVED, ABSENT, or null
+ * @param attempts how many times the work was tried (retries of transient failures included)
+ * @param volumes  LIST: the node's volumes; otherwise empty
+ * @param verify   VERIFY (and ASSEMBLE with verify): the counts; otherwise null
+ */
+public record Result(int schemaVersion, String requestId, String correlationId, Action action, String node, String volume,
+                     Status status, String outcome, String targetDir, long filesLinked, long filesCopied, long symlinks,
+                     long dirsCreated, long bytes, long durationMs, int attempts, List<ResultError> errors,
+                     List<String> warnings, Instant startedAt, Instant finishedAt, String workerVersion,
+                     List<VolumeSummary> volumes, VerifySummary verify) {
+
+    public Result {
+        errors = errors == null ? List.of() : List.copyOf(errors);
+        warnings = warnings == null ? List.of() : List.copyOf(warnings);
+        volumes = volumes == null ? List.of() : List.copyOf(volumes);
+    }
+
+    /** The Kafka key: {@code <node>/<volume>}, or {@code <node>/*} for node-wide actions. */
+    public String key() {
+        return node + "/" + (volume == null ? Topics.NODE_WIDE_KEY : volume);
+    }
+}

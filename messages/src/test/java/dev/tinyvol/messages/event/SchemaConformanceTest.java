@@ -1,0 +1,78 @@
+package dev.tinyvol.messages.event;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The JSON Schemas shipped in the jar accept what the codecs write and refuse what they refuse. */
+class SchemaConformanceTest {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static Schema schema(String name) throws IOException {
+        try (InputStream in = SchemaConformanceTest.class.getResourceAsStream("/schema/" + name)) {
+            return SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12).getSchema(in);
+        }
+    }
+
+    @Test
+    void everyExampleRequestConformsAndSurvivesEncoding() throws IOException {
+        Schema schema = schema("request.schema.json");
+        for (String name : new String[] {"assemble-ref.json", "assemble-inline-v2.json", "assemble-inline-v1.json",
+                "teardown.json", "list.json", "purge-dry-run.json", "verify.json"}) {
+            byte[] example = RequestCodecTest.example(name);
+            assertEquals(List.of(), schema.validate(JSON.readTree(example)), name);
+            assertEquals(List.of(), schema.validate(JSON.readTree(RequestCodec.encode(RequestCodec.decode(example)))), name);
+        }
+    }
+
+    @Test
+    void theRequestSchemaRefusesWhatTheCodecRefuses() throws IOException {
+        Schema schema = schema("request.schema.json");
+        for (String bad : new String[] {
+                "{\"action\":\"LIST\",\"node\":\"n\"}",
+                "{\"requestId\":\"r\",\"action\":\"EXPLODE\",\"node\":\"n\"}",
+                "{\"requestId\":\"r\",\"action\":\"TEARDOWN\",\"node\":\"n\"}",
+                "{\"requestId\":\"r\",\"action\":\"TEARDOWN\",\"node\":\"n\",\"volume\":\"../x\"}",
+                "{\"requestId\":\"r\",\"action\":\"ASSEMBLE\",\"node\":\"n\",\"volume\":\"v\"}",
+                "{\"requestId\":\"r\",\"action\":\"ASSEMBLE\",\"node\":\"n\",\"volume\":\"v\",\"manifest\":{\"objects\":{\"../x\":\"" + "a".repeat(64) + "\"}}}",
+                "{\"requestId\":\"r\",\"action\":\"ASSEMBLE\",\"node\":\"n\",\"volume\":\"v\",\"manifest\":{\"objects\":{\"/etc/x\":\"" + "a".repeat(64) + "\"}}}",
+                "{\"requestId\":\"r\",\"action\":\"ASSEMBLE\",\"node\":\"n\",\"volume\":\"v\",\"manifest\":{\"version\":2,\"entries\":{\"f\":{\"digest\":\"" + "A".repeat(64) + "\"}}}}",
+                "{\"requestId\":\"r\",\"action\":\"LIST\",\"node\":\"n\",\"options\":{\"dryRun\":\"yes\"}}"}) {
+            JsonNode node = JSON.readTree(bad);
+            assertFalse(schema.validate(node).isEmpty(), bad);
+        }
+    }
+
+    @Test
+    void resultsTheCodecWritesConform() throws IOException {
+        Schema schema = schema("result.schema.json");
+        Instant now = Instant.parse("2026-11-26T18:00:00Z");
+        Result ok = new Result(1, "r-1", "rollout-7", Action.ASSEMBLE, "node-001", "web-1", Status.SUCCEEDED, "BUILT",
+                "/var/lib/tinyvol/volumes/web-1", 100, 2, 5, 10, 4096, 12, 1, List.of(), List.of("copied 2 files"), now, now,
+                "0.1.0", List.of(), null);
+        Result rejected = new Result(1, "r-2", null, null, "node-001", null, Status.REJECTED, null, null, 0, 0, 0, 0, 0, 0, 0,
+                List.of(new ResultError("INVALID_FIELD", "action", "action: is required")), List.of(), now, now, "0.1.0", List.of(), null);
+        Result list = new Result(1, "r-3", null, Action.LIST, "node-001", null, Status.SUCCEEDED, null, null, 0, 0, 0, 0, 0, 1, 1,
+                List.of(), List.of(), now, now, "0.1.0", List.of(new VolumeSummary("web-1", "nginx", "ab", 3, 10, now)), null);
+        Result verify = new Result(1, "r-4", null, Action.VERIFY, "node-001", "web-1", Status.SUCCEEDED, null, null, 0, 0, 0, 0, 0, 1, 1,
+                List.of(), List.of(), now, now, "0.1.0", List.of(), new VerifySummary(true, 10, 0, 0, 0, List.of()));
+        for (Result r : List.of(ok, rejected, list, verify)) {
+            byte[] json = ResultCodec.encode(r);
+            assertEquals(List.of(), schema.validate(JSON.readTree(json)), new String(json));
+            assertEquals(r, ResultCodec.decode(json));
+        }
+        JsonNode failedWithoutErrors = JSON.readTree(new String(ResultCodec.encode(rejected)).replaceAll("\"errors\":\\[.*?\\]", "\"errors\":[]"));
+        assertFalse(schema.validate(failedWithoutErrors).isEmpty(), "a REJECTED result must say why");
+    }
+}
