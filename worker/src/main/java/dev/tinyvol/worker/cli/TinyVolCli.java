@@ -22,6 +22,9 @@ import picocli.CommandLine.Command;
                 PurgeCommand.class,
                 VerifyCommand.class,
                 ListCommand.class,
+                WorkerCommand.class,
+                SubmitCommand.class,
+                ResultsCommand.class,
                 DemoCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class})
@@ -52,8 +55,10 @@ public final class TinyVolCli implements Runnable {
             if (e instanceof TinyVolException t) {
                 err.println("tinyvol: " + t.code() + ": " + oneLine(t.getMessage()));
             } else {
-                err.println("tinyvol: unexpected " + e.getClass().getSimpleName() + ": " + oneLine(String.valueOf(e.getMessage())));
-                e.printStackTrace(err);
+                err.println("tinyvol: " + e.getClass().getSimpleName() + ": " + oneLine(String.valueOf(e.getMessage())));
+                if (System.getenv("TINYVOL_DEBUG") != null) {
+                    e.printStackTrace(err);
+                }
             }
             err.flush();
             return FAILED;

@@ -1,0 +1,288 @@
+package dev.tinyvol.devbroker;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Apache Kafka's own broker, KRaft, one node (broker and controller), run as a child JVM so a test
+ * can stop it, kill it and start it again on the same data and port. Development and tests only.
+ */
+public final class LocalKafka implements AutoCloseable {
+
+    private static final String CLASSPATH_RESOURCE = "broker-classpath.txt";
+    private static final long START_TIMEOUT_MS = 90_000;
+
+    private final Path dir;
+    private final int port;
+    private final int controllerPort;
+    private Process process;
+
+    private LocalKafka(Path dir, int port, int controllerPort) {
+        this.dir = dir;
+        this.port = port;
+        this.controllerPort = controllerPort;
+    }
+
+    /**
+     * Starts a broker whose data lives in {@code dir}: formatted on first use, reused after, on the
+     * port it had before (or {@code port}, or a free one if 0).
+     */
+    public static LocalKafka start(Path dir, int port) {
+        try {
+            Files.createDirectories(dir);
+            Path ports = dir.resolve("ports.properties");
+            Properties saved = new Properties();
+            if (Files.exists(ports)) {
+                try (InputStream in = Files.newInputStream(ports)) {
+                    saved.load(in);
+                }
+            } else {
+                saved.setProperty("port", String.valueOf(port == 0 ? freePort() : port));
+                saved.setProperty("controller.port", String.valueOf(freePort()));
+                try (var out = Files.newOutputStream(ports)) {
+                    saved.store(out, "ports of this local broker; kept so a restart comes back where clients expect it");
+                }
+            }
+            LocalKafka kafka = new LocalKafka(dir.toAbsolutePath(), Integer.parseInt(saved.getProperty("port")),
+                    Integer.parseInt(saved.getProperty("controller.port")));
+            kafka.writeConfig();
+            if (!Files.exists(dir.resolve("data/meta.properties"))) {
+                kafka.format();
+            }
+            kafka.startProcess();
+            return kafka;
+        } catch (IOException e) {
+            throw new UncheckedIOException("starting the local Kafka broker in " + dir, e);
+        }
+    }
+
+    /** {@code host:port} for {@code bootstrap.servers}. */
+    public String bootstrap() {
+        return "127.0.0.1:" + port;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    /** Starts the broker again on the same data and port, after {@link #stop()} or {@link #kill()}. */
+    public synchronized void restart() {
+        if (isRunning()) {
+            throw new IllegalStateException("the broker is running");
+        }
+        try {
+            startProcess();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A clean shutdown (SIGTERM), waiting for it. */
+    public synchronized void stop() {
+        if (process == null) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+        process = null;
+    }
+
+    /** A crash (SIGKILL). */
+    public synchronized void kill() {
+        if (process == null) {
+            return;
+        }
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process = null;
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private void writeConfig() throws IOException {
+        String config = String.join("\n",
+                "process.roles=broker,controller",
+                "node.id=1",
+                "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
+                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                "controller.listener.names=CONTROLLER",
+                "inter.broker.listener.name=PLAINTEXT",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "log.dirs=" + dir.resolve("data"),
+                "num.partitions=1",
+                "auto.create.topics.enable=false",
+                "offsets.topic.replication.factor=1",
+                "offsets.topic.num.partitions=1",
+                "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1",
+                "transaction.state.log.num.partitions=1",
+                "share.coordinator.state.topic.replication.factor=1",
+                "share.coordinator.state.topic.min.isr=1",
+                "group.initial.rebalance.delay.ms=0",
+                "log.flush.interval.messages=1000000",
+                "") ;
+        Files.writeString(dir.resolve("server.properties"), config);
+        String log4j = String.join("\n",
+                "status = warn",
+                "appender.file.type = File",
+                "appender.file.name = file",
+                "appender.file.fileName = " + dir.resolve("broker.log"),
+                "appender.file.layout.type = PatternLayout",
+                "appender.file.layout.pattern = [%d] %p %m (%c)%n",
+                "rootLogger.level = info",
+                "rootLogger.appenderRef.file.ref = file",
+                "logger.kafka.name = kafka",
+                "logger.kafka.level = info",
+                "logger.apache.name = org.apache.kafka",
+                "logger.apache.level = warn",
+                "");
+        Files.writeString(dir.resolve("log4j2.properties"), log4j);
+    }
+
+    private void format() throws IOException {
+        byte[] uuid = new byte[16];
+        new SecureRandom().nextBytes(uuid);
+        String clusterId = Base64.getUrlEncoder().withoutPadding().encodeToString(uuid);
+        Process format = new ProcessBuilder(java("kafka.tools.StorageTool", "format", "-t", clusterId,
+                "-c", dir.resolve("server.properties").toString()))
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("format.log").toFile())
+                .start();
+        try {
+            if (!format.waitFor(120, TimeUnit.SECONDS) || format.exitValue() != 0) {
+                format.destroyForcibly();
+                throw new IOException("formatting the broker's storage failed: " + Files.readString(dir.resolve("format.log")));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while formatting the broker's storage", e);
+        }
+    }
+
+    private void startProcess() throws IOException {
+        Path log = dir.resolve("broker.log");
+        long logStart = Files.exists(log) ? Files.size(log) : 0;
+        process = new ProcessBuilder(java("kafka.Kafka", dir.resolve("server.properties").toString()))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("broker.out").toFile()))
+                .start();
+        long deadline = System.currentTimeMillis() + START_TIMEOUT_MS;
+        while (System.currentTimeMillis() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException("the broker exited with " + process.exitValue() + "; see " + dir.resolve("broker.out")
+                        + " and " + log + ": " + tail(dir.resolve("broker.out")));
+            }
+            if (started(log, logStart) && accepts()) {
+                return;
+            }
+            sleep(100);
+        }
+        process.destroyForcibly();
+        throw new IOException("the broker did not start within " + START_TIMEOUT_MS / 1000 + " s; see " + log);
+    }
+
+    private static boolean started(Path log, long from) throws IOException {
+        if (!Files.exists(log)) {
+            return false;
+        }
+        byte[] all = Files.readAllBytes(log);
+        return new String(all, (int) Math.min(from, all.length), (int) (all.length - Math.min(from, all.length)),
+                StandardCharsets.UTF_8).contains("Kafka Server started");
+    }
+
+    private boolean accepts() {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private List<String> java(String mainClass, String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xms128m");
+        command.add("-Xmx512m");
+        command.add("-XX:+UseSerialGC");
+        command.add("-Dlog4j2.configurationFile=" + dir.resolve("log4j2.properties"));
+        command.add("-cp");
+        command.add(brokerClasspath());
+        command.add(mainClass);
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    private static String brokerClasspath() throws IOException {
+        try (InputStream in = LocalKafka.class.getResourceAsStream(CLASSPATH_RESOURCE)) {
+            if (in == null) {
+                throw new IOException(CLASSPATH_RESOURCE + " is missing: build the devbroker module with Maven first");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+        }
+    }
+
+    private static String tail(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return "";
+        }
+        String text = Files.readString(file);
+        return text.length() > 2000 ? text.substring(text.length() - 2000) : text;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting the broker", e);
+        }
+    }
+
+    /** {@code java -cp devbroker.jar dev.tinyvol.devbroker.LocalKafka [DIR]}: runs a broker until Ctrl-C. */
+    public static void main(String[] args) throws InterruptedException {
+        Path dir = Path.of(args.length > 0 ? args[0] : "target/local-kafka");
+        LocalKafka kafka = start(dir, 0);
+        Runtime.getRuntime().addShutdownHook(new Thread(kafka::stop));
+        System.out.println("Kafka broker (KRaft, one node) at " + kafka.bootstrap() + ", data in " + kafka.dir());
+        kafka.process.waitFor();
+    }
+}

@@ -1,0 +1,64 @@
+package dev.tinyvol.worker;
+
+import dev.tinyvol.worker.assembly.VolumeService;
+import dev.tinyvol.worker.assembly.VolumeStore;
+import dev.tinyvol.worker.cas.Cas;
+import dev.tinyvol.worker.config.WorkerConfig;
+import dev.tinyvol.worker.kafka.WorkerLoop;
+import dev.tinyvol.worker.node.AnswerStore;
+import dev.tinyvol.worker.node.RequestExecutor;
+import dev.tinyvol.worker.node.RequestHandler;
+import java.time.Clock;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node's worker, wired: the CAS and volumes (created if missing, leftovers of a dead process
+ * cleaned), the answer store, the request handler and the Kafka loop over them.
+ */
+public final class Worker implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
+
+    private final VolumeService volumes;
+    private final WorkerLoop loop;
+
+    public Worker(WorkerConfig config) {
+        Cas cas = Cas.create(config.casDir());
+        VolumeStore store = VolumeStore.open(config.volumesDir());
+        this.volumes = new VolumeService(cas, store, config.fileThreads());
+        int cleaned = volumes.cleanLeftovers();
+        if (cleaned > 0) {
+            LOG.info("removed {} staging or trash directories left by an earlier process", cleaned);
+        }
+        AnswerStore answers = new AnswerStore(store.root().resolve(".tinyvol/answers"));
+        answers.prune(config.answerRetention());
+        Clock clock = Clock.systemUTC();
+        RequestExecutor executor = new RequestExecutor(config.node(), volumes, config.maxAttempts(), config.retryBackoff(), clock);
+        this.loop = new WorkerLoop(config, new RequestHandler(config.node(), executor, answers, clock), clock);
+    }
+
+    /** Runs until {@link #stop()} or fencing; returns how it ended. */
+    public WorkerLoop.Exit run() {
+        loop.run();
+        return loop.exit();
+    }
+
+    public void stop() {
+        loop.stop();
+    }
+
+    public boolean awaitFinished(Duration timeout) throws InterruptedException {
+        return loop.awaitFinished(timeout);
+    }
+
+    public boolean awaitAssigned(Duration timeout) throws InterruptedException {
+        return loop.awaitAssigned(timeout);
+    }
+
+    @Override
+    public void close() {
+        volumes.close();
+    }
+}

@@ -1,0 +1,138 @@
+package dev.tinyvol.worker.cli;
+
+import dev.tinyvol.messages.event.Action;
+import dev.tinyvol.messages.event.Request;
+import dev.tinyvol.messages.event.RequestOptions;
+import dev.tinyvol.messages.event.Result;
+import dev.tinyvol.messages.event.Topics;
+import dev.tinyvol.messages.manifest.Manifest;
+import dev.tinyvol.worker.cas.ManifestStore;
+import dev.tinyvol.worker.config.Durations;
+import dev.tinyvol.worker.kafka.RequestSender;
+import dev.tinyvol.worker.kafka.ResultWatcher;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code tinyvol submit}: build one request from flags and publish it. */
+@Command(name = "submit", mixinStandardHelpOptions = true,
+        description = {
+                "Publishes one request to a node's topic (tinyvol.requests.<node>, keyed by volume). With --wait,",
+                "prints its result from tinyvol.results and exits 0 if it SUCCEEDED, 1 otherwise."})
+final class SubmitCommand implements Callable<Integer> {
+
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", required = true, description = "Kafka bootstrap servers.")
+    String bootstrap;
+
+    @Option(names = "--node", required = true, description = "The node to send to.")
+    String node;
+
+    @Option(names = "--action", required = true, description = "ASSEMBLE, TEARDOWN, VERIFY, LIST or PURGE.")
+    Action action;
+
+    @Option(names = "--volume", description = "The volume (ASSEMBLE, TEARDOWN, VERIFY).")
+    String volume;
+
+    @Option(names = "--ref", paramLabel = "NAME", description = "A manifest stored in the node's CAS.")
+    String ref;
+
+    @Option(names = "--manifest", paramLabel = "FILE", description = "A manifest file, sent inline.")
+    Path manifestFile;
+
+    @Option(names = "--replace", description = "ASSEMBLE: rebuild a volume that holds another manifest.")
+    boolean replace;
+
+    @Option(names = "--no-copy-fallback", description = "ASSEMBLE: fail rather than copy files that cannot be linked.")
+    boolean noCopyFallback;
+
+    @Option(names = "--verify", description = "ASSEMBLE: verify after building; VERIFY: hash every file.")
+    boolean verify;
+
+    @Option(names = "--dry-run", description = "PURGE: list what would be removed.")
+    boolean dryRun;
+
+    @Option(names = "--deadline", paramLabel = "DURATION", description = "Expire the request if not read within DURATION (e.g. 90s, 5m).")
+    String deadline;
+
+    @Option(names = "--request-id", paramLabel = "ID", description = "The request's id (default: a new UUID).")
+    String requestId;
+
+    @Option(names = "--correlation-id", paramLabel = "ID", description = "Ties requests of one rollout together.")
+    String correlationId;
+
+    @Option(names = "--wait", description = "Wait for the result and print it.")
+    boolean await;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", description = "How long --wait waits (default: ${DEFAULT-VALUE}).")
+    String timeout = "120s";
+
+    @Option(names = "--topic", paramLabel = "TOPIC", description = "Request topic (default: tinyvol.requests.<node>).")
+    String topic;
+
+    @Option(names = "--results-topic", paramLabel = "TOPIC", description = "Results topic (default: ${DEFAULT-VALUE}).")
+    String resultsTopic = Topics.RESULTS;
+
+    @Mixin
+    JsonOption output;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        Manifest manifest = manifestFile == null ? null : ManifestStore.loadFile(manifestFile);
+        Instant expires = deadline == null ? null : Instant.now().plus(Durations.parse(deadline));
+        Request request = new Request(Request.SCHEMA_VERSION, requestId != null ? requestId : UUID.randomUUID().toString(),
+                correlationId, action, node, action.perVolume() ? volume : null, ref, manifest,
+                new RequestOptions(replace, !noCopyFallback, verify, dryRun), expires);
+        Map<String, Object> kafka = Map.of("bootstrap.servers", bootstrap);
+        String requestTopic = topic != null ? topic : Topics.requests(node);
+        if (!await) {
+            try (RequestSender sender = new RequestSender(kafka)) {
+                sender.send(requestTopic, request);
+            }
+            out.println("sent " + request.requestId() + " (" + action + (request.volume() == null ? "" : " " + request.volume())
+                    + ") to " + requestTopic);
+            out.flush();
+            return 0;
+        }
+        AtomicReference<Result> answer = new AtomicReference<>();
+        try (ResultWatcher watcher = new ResultWatcher(kafka, resultsTopic, false);
+             RequestSender sender = new RequestSender(kafka)) {
+            sender.send(requestTopic, request);
+            Duration limit = Durations.parse(timeout);
+            boolean got = watcher.read(limit, r -> {
+                if (r.requestId().equals(request.requestId())) {
+                    answer.set(r);
+                }
+            }, r -> r.requestId().equals(request.requestId()));
+            if (!got) {
+                spec.commandLine().getErr().println("tinyvol: TIMEOUT: no result for " + request.requestId() + " within " + timeout
+                        + "; is a worker for node " + node + " running? (tinyvol results --follow shows what arrives)");
+                spec.commandLine().getErr().flush();
+                return TinyVolCli.FAILED;
+            }
+        }
+        Result result = answer.get();
+        if (output.json) {
+            Output.json(out, result);
+        } else {
+            out.println(ResultsCommand.line(result));
+            result.errors().forEach(e -> out.println("  error " + e.code() + (e.path() == null ? "" : " " + e.path()) + ": " + e.message()));
+            result.warnings().forEach(w -> out.println("  warning: " + w));
+            result.volumes().forEach(v -> out.println("  volume " + v.volume() + " " + v.files() + " files"));
+            out.flush();
+        }
+        return result.status() == dev.tinyvol.messages.event.Status.SUCCEEDED ? 0 : TinyVolCli.FAILED;
+    }
+}

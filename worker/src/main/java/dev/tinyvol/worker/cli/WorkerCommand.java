@@ -1,0 +1,56 @@
+package dev.tinyvol.worker.cli;
+
+import dev.tinyvol.worker.Worker;
+import dev.tinyvol.worker.config.ConfigException;
+import dev.tinyvol.worker.config.WorkerConfig;
+import dev.tinyvol.worker.kafka.WorkerLoop;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+/** {@code tinyvol worker --config FILE}. */
+@Command(name = "worker", mixinStandardHelpOptions = true,
+        description = {
+                "Runs the node's worker: consumes assemble, teardown, verify, list and purge requests from",
+                "tinyvol.requests.<node>, carries them out against the local CAS and volumes, and publishes a",
+                "result for each to tinyvol.results in the same Kafka transaction as the consumer offset.",
+                "SIGTERM or Ctrl-C: stop polling, finish running requests (up to shutdown.grace), commit, exit 0.",
+                "Exit 4 when another worker with the same node id took over (fenced).",
+                "Every key of FILE can be overridden by an environment variable TINYVOL_<KEY> (dots as underscores)."})
+final class WorkerCommand implements Callable<Integer> {
+
+    static final int FENCED = 4;
+
+    @Option(names = "--config", paramLabel = "FILE", required = true,
+            description = "Worker properties (see config/worker.properties).")
+    Path config;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        WorkerConfig settings;
+        try {
+            settings = WorkerConfig.load(config, System.getenv());
+        } catch (ConfigException e) {
+            spec.commandLine().getErr().println("tinyvol: CONFIG: " + e.getMessage());
+            spec.commandLine().getErr().flush();
+            return TinyVolCli.FAILED;
+        }
+        try (Worker worker = new Worker(settings)) {
+            // Handle the signals ourselves, so a requested stop can finish its work and exit 0.
+            Signal.handle(new Signal("TERM"), s -> worker.stop());
+            Signal.handle(new Signal("INT"), s -> worker.stop());
+            WorkerLoop.Exit exit = worker.run();
+            return switch (exit) {
+                case STOPPED -> 0;
+                case FENCED -> FENCED;
+                case FAILED -> TinyVolCli.FAILED;
+            };
+        }
+    }
+}

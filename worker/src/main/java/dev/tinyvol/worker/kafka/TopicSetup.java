@@ -1,0 +1,51 @@
+package dev.tinyvol.worker.kafka;
+
+import dev.tinyvol.worker.config.WorkerConfig;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Creates the node's request and dead-letter topics and the shared results topic when missing. */
+final class TopicSetup {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TopicSetup.class);
+
+    private TopicSetup() {
+    }
+
+    static void ensure(WorkerConfig config) {
+        try (Admin admin = Admin.create(KafkaClients.admin(config))) {
+            Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
+            List<NewTopic> missing = List.of(
+                            new NewTopic(config.requestsTopic(), config.requestPartitions(), config.replicationFactor()),
+                            new NewTopic(config.resultsTopic(), config.resultsPartitions(), config.replicationFactor()),
+                            new NewTopic(config.deadLetterTopic(), 1, config.replicationFactor()))
+                    .stream().filter(t -> !existing.contains(t.name())).toList();
+            for (NewTopic topic : missing) {
+                try {
+                    admin.createTopics(List.of(topic)).all().get(60, TimeUnit.SECONDS);
+                    LOG.info("created topic {} ({} partitions, replication {})", topic.name(), topic.numPartitions(),
+                            topic.replicationFactor());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("creating topic " + topic.name() + " failed: " + e.getCause().getMessage()
+                                + " (set topics.create=false if topics are managed elsewhere)", e.getCause());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot reach Kafka at " + config.kafka().get("bootstrap.servers")
+                    + " to check topics: " + e.getMessage() + "; check kafka.bootstrap.servers and the network", e);
+        }
+    }
+}

@@ -1,0 +1,384 @@
+package dev.tinyvol.worker.kafka;
+
+import dev.tinyvol.messages.event.Request;
+import dev.tinyvol.messages.event.Result;
+import dev.tinyvol.messages.event.ResultCodec;
+import dev.tinyvol.messages.event.ResultError;
+import dev.tinyvol.messages.event.Status;
+import dev.tinyvol.worker.config.WorkerConfig;
+import dev.tinyvol.worker.node.Outcome;
+import dev.tinyvol.worker.node.RequestExecutor;
+import dev.tinyvol.worker.node.RequestHandler;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's consume → execute → publish loop. One thread owns the consumer and the producer: it
+ * polls, hands each request to the {@link KeyedScheduler} (concurrent across volumes, in order within
+ * one), and every pass publishes the results that have completed at the head of each partition,
+ * together with the offsets they cover, in one short transaction. A slow request holds back only the
+ * results behind it in its partition; the thread never waits for work, so the consumer stays in its
+ * group however long an assembly takes, and when too much is buffered it pauses the partitions and
+ * goes on polling.
+ */
+public final class WorkerLoop implements Runnable {
+
+    /** Exit codes of {@link #run()}'s outcome, for the command line. */
+    public enum Exit { STOPPED, FENCED, FAILED }
+
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerLoop.class);
+    private static final Duration POLL = Duration.ofMillis(20);
+
+    private final WorkerConfig config;
+    private final RequestHandler handler;
+    private final Clock clock;
+    private final ExecutorService executor;
+    private final KeyedScheduler scheduler;
+    private final Map<TopicPartition, ArrayDeque<Slot>> pending = new HashMap<>();
+    private final AtomicInteger buffered = new AtomicInteger();
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private final CountDownLatch assigned = new CountDownLatch(1);
+    private volatile boolean running = true;
+    private volatile Exit exit = Exit.STOPPED;
+    private KafkaConsumer<byte[], byte[]> consumer;
+    private KafkaProducer<byte[], byte[]> producer;
+    private boolean paused;
+    private long commitBackoffUntil;
+
+    public WorkerLoop(WorkerConfig config, RequestHandler handler, Clock clock) {
+        this.config = config;
+        this.handler = handler;
+        this.clock = clock;
+        AtomicInteger n = new AtomicInteger();
+        this.executor = Executors.newFixedThreadPool(config.concurrency(), r -> {
+            Thread t = new Thread(r, "tinyvol-request-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.scheduler = new KeyedScheduler(executor);
+    }
+
+    /** Asks the loop to stop: it stops polling, finishes or abandons running work, commits, and returns. */
+    public void stop() {
+        running = false;
+        KafkaConsumer<byte[], byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+    }
+
+    /** Waits until {@link #run()} has returned. */
+    public boolean awaitFinished(Duration timeout) throws InterruptedException {
+        return finished.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Waits until the consumer first has its partitions (tests and readiness). */
+    public boolean awaitAssigned(Duration timeout) throws InterruptedException {
+        return assigned.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public Exit exit() {
+        return exit;
+    }
+
+    @Override
+    public void run() {
+        try {
+            if (config.createTopics()) {
+                TopicSetup.ensure(config);
+            }
+            producer = KafkaClients.producer(config);
+            producer.initTransactions();
+            consumer = KafkaClients.consumer(config);
+            consumer.subscribe(List.of(config.requestsTopic()), new Rebalance());
+            LOG.info("node {} consuming {} → {}", config.node(), config.requestsTopic(), config.resultsTopic());
+            while (running) {
+                try {
+                    for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
+                        dispatch(record);
+                    }
+                } catch (WakeupException e) {
+                    if (running) {
+                        throw e;
+                    }
+                }
+                publishCompleted();
+                applyBackpressure();
+            }
+            drain();
+        } catch (ProducerFencedException | InvalidProducerEpochException | FencedInstanceIdException e) {
+            exit = Exit.FENCED;
+            LOG.error("stopping: another worker started with node id {} and took over ({}); this one is fenced and "
+                    + "publishes nothing more", config.node(), e.getClass().getSimpleName());
+        } catch (RuntimeException e) {
+            exit = Exit.FAILED;
+            LOG.error("stopping: {}", e.getMessage(), e);
+        } finally {
+            executor.shutdownNow();
+            closeQuietly();
+            finished.countDown();
+        }
+    }
+
+    private void dispatch(ConsumerRecord<byte[], byte[]> record) {
+        TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+        RequestHandler.Parsed parsed = handler.parse(record.value(), clock.instant());
+        CompletableFuture<Outcome> outcome;
+        if (parsed instanceof RequestHandler.Parsed.Ready ready) {
+            Request request = ready.request();
+            outcome = scheduler.submit(request.key(), !request.action().perVolume(), () -> handler.execute(request));
+        } else {
+            outcome = CompletableFuture.completedFuture(((RequestHandler.Parsed.Done) parsed).outcome());
+        }
+        pending.computeIfAbsent(tp, k -> new ArrayDeque<>()).add(new Slot(record, outcome));
+        buffered.incrementAndGet();
+    }
+
+    /**
+     * Publishes, in one transaction with the offsets they cover, every result at the head of a
+     * partition whose work is done. Nothing is taken off the ledger until the commit succeeds, so an
+     * aborted transaction is simply tried again.
+     */
+    private void publishCompleted() {
+        if (System.currentTimeMillis() < commitBackoffUntil) {
+            return;
+        }
+        Map<TopicPartition, List<Slot>> ready = new HashMap<>();
+        for (Map.Entry<TopicPartition, ArrayDeque<Slot>> e : pending.entrySet()) {
+            List<Slot> done = new ArrayList<>();
+            for (Slot slot : e.getValue()) {
+                if (!slot.outcome.isDone()) {
+                    break;
+                }
+                done.add(slot);
+            }
+            if (!done.isEmpty()) {
+                ready.put(e.getKey(), done);
+            }
+        }
+        if (ready.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        try {
+            producer.beginTransaction();
+            for (Map.Entry<TopicPartition, List<Slot>> e : ready.entrySet()) {
+                for (Slot slot : e.getValue()) {
+                    producer.send(recordFor(slot));
+                }
+                List<Slot> done = e.getValue();
+                offsets.put(e.getKey(), new OffsetAndMetadata(done.get(done.size() - 1).record.offset() + 1));
+            }
+            producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+            producer.commitTransaction();
+        } catch (ProducerFencedException | InvalidProducerEpochException | FencedInstanceIdException e) {
+            throw e;
+        } catch (KafkaException e) {
+            LOG.warn("publishing {} results failed ({}); will try again", count(ready.values()), e.getMessage());
+            recoverProducer();
+            commitBackoffUntil = System.currentTimeMillis() + 500;
+            return;
+        }
+        for (Map.Entry<TopicPartition, List<Slot>> e : ready.entrySet()) {
+            ArrayDeque<Slot> queue = pending.get(e.getKey());
+            for (int i = 0; i < e.getValue().size(); i++) {
+                queue.poll();
+            }
+            buffered.addAndGet(-e.getValue().size());
+        }
+    }
+
+    /**
+     * After a failed transaction: abort it; if the producer cannot even do that (the broker is gone,
+     * or the producer is in a fatal state), replace it. A new producer with the same transactional id
+     * aborts whatever the old one left open.
+     */
+    private void recoverProducer() {
+        try {
+            producer.abortTransaction();
+            return;
+        } catch (ProducerFencedException | InvalidProducerEpochException e) {
+            throw e;
+        } catch (KafkaException | IllegalStateException e) {
+            LOG.warn("could not abort the transaction ({}); starting a new producer", e.getMessage());
+        }
+        producer.close(Duration.ZERO);
+        while (running) {
+            producer = KafkaClients.producer(config);
+            try {
+                producer.initTransactions();
+                return;
+            } catch (ProducerFencedException | InvalidProducerEpochException e) {
+                throw e;
+            } catch (KafkaException e) {
+                LOG.warn("Kafka is not reachable yet ({}); trying again", e.getMessage());
+                producer.close(Duration.ZERO);
+                sleep(1000);
+            }
+        }
+    }
+
+    private ProducerRecord<byte[], byte[]> recordFor(Slot slot) {
+        Outcome outcome = outcomeOf(slot);
+        if (outcome instanceof Outcome.Answer answer) {
+            Result result = answer.result();
+            return new ProducerRecord<>(config.resultsTopic(), null, result.key().getBytes(StandardCharsets.UTF_8),
+                    ResultCodec.encode(result), List.of(new RecordHeader("requestId", result.requestId().getBytes(StandardCharsets.UTF_8))));
+        }
+        ConsumerRecord<byte[], byte[]> r = slot.record;
+        String reason = ((Outcome.DeadLetter) outcome).reason();
+        LOG.warn("dead-lettered {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), reason);
+        return new ProducerRecord<>(config.deadLetterTopic(), null, r.key(), r.value(), List.of(
+                header("tinyvol.dlq.reason", reason),
+                header("tinyvol.dlq.topic", r.topic()),
+                header("tinyvol.dlq.partition", String.valueOf(r.partition())),
+                header("tinyvol.dlq.offset", String.valueOf(r.offset())),
+                header("tinyvol.dlq.node", config.node()),
+                header("tinyvol.dlq.time", clock.instant().toString())));
+    }
+
+    /** The outcome of finished work; a failure of the machinery itself becomes a FAILED result, never silence. */
+    private Outcome outcomeOf(Slot slot) {
+        try {
+            return slot.outcome.join();
+        } catch (CompletionException | java.util.concurrent.CancellationException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            RequestHandler.Parsed parsed = handler.parse(slot.record.value(), clock.instant());
+            Request request = ((RequestHandler.Parsed.Ready) parsed).request();
+            Instant now = clock.instant();
+            return new Outcome.Answer(new Result(Request.SCHEMA_VERSION, request.requestId(), request.correlationId(),
+                    request.action(), config.node(), request.volume(), Status.FAILED, null, null, 0, 0, 0, 0, 0, 0, 1,
+                    List.of(new ResultError("INTERNAL_ERROR", null, cause.getClass().getSimpleName() + ": " + cause.getMessage())),
+                    List.of(), now, now, RequestExecutor.VERSION, List.of(), null));
+        }
+    }
+
+    private static RecordHeader header(String key, String value) {
+        return new RecordHeader(key, value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void applyBackpressure() {
+        int n = buffered.get();
+        if (!paused && n >= config.maxBuffered()) {
+            consumer.pause(consumer.assignment());
+            paused = true;
+            LOG.info("{} requests buffered: pausing consumption", n);
+        } else if (paused && n <= config.maxBuffered() / 2) {
+            consumer.resume(consumer.paused());
+            paused = false;
+        }
+    }
+
+    /** On stop: no more polling; wait for running work up to the grace period, publish it, abandon the rest. */
+    private void drain() {
+        long deadline = System.currentTimeMillis() + config.shutdownGrace().toMillis();
+        while (buffered.get() > 0 && System.currentTimeMillis() < deadline) {
+            publishCompleted();
+            if (buffered.get() > 0) {
+                sleep(10);
+            }
+        }
+        if (buffered.get() > 0) {
+            LOG.warn("stopping with {} requests unfinished after {}: they were not committed and will be read again",
+                    buffered.get(), config.shutdownGrace());
+        }
+        LOG.info("stopped cleanly");
+    }
+
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            long deadline = System.currentTimeMillis() + Math.min(10_000, config.shutdownGrace().toMillis());
+            while (partitions.stream().anyMatch(tp -> !pending.getOrDefault(tp, new ArrayDeque<>()).isEmpty())
+                    && System.currentTimeMillis() < deadline) {
+                commitBackoffUntil = 0;
+                publishCompleted();
+                sleep(10);
+            }
+            drop(partitions);
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            drop(partitions);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (!partitions.isEmpty()) {
+                LOG.info("assigned {}", partitions);
+            }
+            assigned.countDown();
+        }
+
+        private void drop(Collection<TopicPartition> partitions) {
+            for (TopicPartition tp : partitions) {
+                ArrayDeque<Slot> dropped = pending.remove(tp);
+                if (dropped != null && !dropped.isEmpty()) {
+                    buffered.addAndGet(-dropped.size());
+                    LOG.info("{}: {} unanswered requests left to the partition's next owner", tp, dropped.size());
+                }
+            }
+        }
+    }
+
+    private static int count(Collection<List<Slot>> lists) {
+        return lists.stream().mapToInt(List::size).sum();
+    }
+
+    private void closeQuietly() {
+        try {
+            if (consumer != null) {
+                consumer.close(Duration.ofSeconds(5));
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("closing the consumer: {}", e.getMessage());
+        }
+        try {
+            if (producer != null) {
+                producer.close(Duration.ofSeconds(5));
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("closing the producer: {}", e.getMessage());
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+}

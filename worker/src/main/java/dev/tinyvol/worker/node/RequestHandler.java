@@ -1,0 +1,102 @@
+package dev.tinyvol.worker.node;
+
+import dev.tinyvol.messages.event.Action;
+import dev.tinyvol.messages.event.InvalidRequestException;
+import dev.tinyvol.messages.event.Request;
+import dev.tinyvol.messages.event.RequestCodec;
+import dev.tinyvol.messages.event.Result;
+import dev.tinyvol.messages.event.ResultError;
+import dev.tinyvol.messages.event.Status;
+import dev.tinyvol.messages.event.UnreadableRecordException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Turns one record's bytes into its outcome: a dead letter for what nobody could be answered for;
+ * REJECTED for an invalid request or one meant for another node; EXPIRED past its deadline; the
+ * stored answer for a requestId already answered; otherwise the work, done by {@link RequestExecutor}.
+ * Knows nothing of Kafka.
+ */
+public final class RequestHandler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RequestHandler.class);
+
+    private final String node;
+    private final RequestExecutor executor;
+    private final AnswerStore answers;
+    private final Clock clock;
+
+    public RequestHandler(String node, RequestExecutor executor, AnswerStore answers, Clock clock) {
+        this.node = node;
+        this.executor = executor;
+        this.answers = answers;
+        this.clock = clock;
+    }
+
+    /** What a record is, decided when it is read (deadlines are judged at read time). */
+    public sealed interface Parsed permits Parsed.Ready, Parsed.Done {
+        /** A valid request for this node, still to be executed. */
+        record Ready(Request request) implements Parsed {
+        }
+
+        /** Already decided: a dead letter, or a REJECTED or EXPIRED result. */
+        record Done(Outcome outcome) implements Parsed {
+        }
+    }
+
+    /** Decodes and checks a record; cheap, called on the polling thread. */
+    public Parsed parse(byte[] value, Instant readAt) {
+        Request request;
+        try {
+            request = RequestCodec.decode(value);
+        } catch (UnreadableRecordException e) {
+            return new Parsed.Done(new Outcome.DeadLetter(e.getMessage()));
+        } catch (InvalidRequestException e) {
+            return new Parsed.Done(new Outcome.Answer(refusal(e.requestId(), e.correlationId(), e.action(), e.volume(),
+                    Status.REJECTED, new ResultError("INVALID_FIELD", e.field(), e.getMessage()), readAt)));
+        }
+        if (!request.node().equals(node)) {
+            return new Parsed.Done(new Outcome.Answer(refusal(request.requestId(), request.correlationId(), request.action(),
+                    request.volume(), Status.REJECTED, new ResultError("WRONG_NODE", "node", "this request is for node "
+                            + request.node() + " but was read by node " + node + "; publish it to that node's topic"), readAt)));
+        }
+        if (request.deadline() != null && readAt.isAfter(request.deadline())) {
+            return new Parsed.Done(new Outcome.Answer(refusal(request.requestId(), request.correlationId(), request.action(),
+                    request.volume(), Status.EXPIRED, new ResultError("DEADLINE_PASSED", "deadline", "read at " + readAt
+                            + ", after its deadline " + request.deadline() + "; not executed"), readAt)));
+        }
+        return new Parsed.Ready(request);
+    }
+
+    /** Executes a valid request, or gives the stored answer if its requestId was answered before. */
+    public Outcome execute(Request request) {
+        MDC.put("requestId", request.requestId());
+        MDC.put("volume", request.volume() == null ? "*" : request.volume());
+        MDC.put("node", node);
+        try {
+            var previous = answers.get(request.requestId());
+            if (previous.isPresent()) {
+                LOG.info("{} {} answered before: repeating its result", request.action(), request.requestId());
+                return new Outcome.Answer(previous.get());
+            }
+            Result result = executor.execute(request);
+            answers.put(result);
+            LOG.info("{} {} {} in {} ms", request.action(), request.volume() == null ? "*" : request.volume(),
+                    result.status(), result.durationMs());
+            return new Outcome.Answer(result);
+        } finally {
+            MDC.clear();
+        }
+    }
+
+    private Result refusal(String requestId, String correlationId, Action action, String volume, Status status,
+                           ResultError error, Instant at) {
+        Instant now = clock.instant();
+        return new Result(Request.SCHEMA_VERSION, requestId, correlationId, action, node, volume, status, null, null,
+                0, 0, 0, 0, 0, 0, 0, List.of(error), List.of(), at, now, RequestExecutor.VERSION, List.of(), null);
+    }
+}
