@@ -5,23 +5,34 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
+import java.util.concurrent.PriorityBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
  * Runs work concurrently across keys and in order within a key: each task starts after the one
  * before it with the same key (its volume). A node-wide task (LIST, PURGE) is a barrier: it starts
- * after everything submitted before it and everything submitted after it starts after it. The
- * executor bounds how many run at once. Called from the polling thread only.
+ * after everything submitted before it and everything submitted after it starts after it. At most
+ * {@code concurrency} tasks run at once, and among those ready to run the one read first goes
+ * first, so a volume's next request does not wait behind a backlog read after it (results are
+ * published in the order read). {@link #submit} is called from the polling thread only.
  */
-final class KeyedScheduler {
+final class KeyedScheduler implements AutoCloseable {
 
-    private final Executor executor;
+    private final ThreadPoolExecutor pool;
     private final Map<String, CompletableFuture<?>> tails = new HashMap<>();
     private CompletableFuture<?> barrier = CompletableFuture.completedFuture(null);
+    private long sequence;
 
-    KeyedScheduler(Executor executor) {
-        this.executor = executor;
+    KeyedScheduler(int concurrency) {
+        AtomicInteger n = new AtomicInteger();
+        this.pool = new ThreadPoolExecutor(concurrency, concurrency, 60, TimeUnit.SECONDS, new PriorityBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "tinyvol-request-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     <T> CompletableFuture<T> submit(String key, boolean nodeWide, Supplier<T> work) {
@@ -36,8 +47,16 @@ final class KeyedScheduler {
         } else {
             after = tails.getOrDefault(key, barrier);
         }
-        // A failure before must not stop the work after: handle() turns it into plain completion.
-        CompletableFuture<T> task = after.handle((ignored, failure) -> null).thenApplyAsync(v -> work.get(), executor);
+        long seq = sequence++;
+        CompletableFuture<T> task = new CompletableFuture<>();
+        // A failure before must not stop the work after: whenComplete runs either way.
+        after.whenComplete((ignored, failure) -> pool.execute(new Sequenced(seq, () -> {
+            try {
+                task.complete(work.get());
+            } catch (Throwable t) {
+                task.completeExceptionally(t);
+            }
+        })));
         if (nodeWide) {
             barrier = task;
             tails.clear();
@@ -45,5 +64,23 @@ final class KeyedScheduler {
             tails.put(key, task);
         }
         return task;
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
+    }
+
+    /** A task ordered by when its request was read. */
+    private record Sequenced(long seq, Runnable body) implements Runnable, Comparable<Sequenced> {
+        @Override
+        public void run() {
+            body.run();
+        }
+
+        @Override
+        public int compareTo(Sequenced other) {
+            return Long.compare(seq, other.seq);
+        }
     }
 }

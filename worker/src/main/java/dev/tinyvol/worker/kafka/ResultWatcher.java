@@ -42,10 +42,14 @@ public final class ResultWatcher implements AutoCloseable {
         }
     }
 
-    /** Hands every result read within {@code timeout} to {@code sink}, until {@code done} says stop. */
+    /**
+     * Hands every result read within {@code timeout} to {@code sink}, until {@code done} says stop.
+     * A batch that was polled is always handed over whole: the consumer's position is past it.
+     */
     public boolean read(Duration timeout, Consumer<Result> sink, Predicate<Result> done) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
+            boolean finished = false;
             for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
                 Result result;
                 try {
@@ -54,9 +58,10 @@ public final class ResultWatcher implements AutoCloseable {
                     continue; // not a TinyVol result: not ours to show
                 }
                 sink.accept(result);
-                if (done.test(result)) {
-                    return true;
-                }
+                finished |= done.test(result);
+            }
+            if (finished) {
+                return true;
             }
         }
         return false;

@@ -22,8 +22,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -62,7 +60,6 @@ public final class WorkerLoop implements Runnable {
     private final WorkerConfig config;
     private final RequestHandler handler;
     private final Clock clock;
-    private final ExecutorService executor;
     private final KeyedScheduler scheduler;
     private final Map<TopicPartition, ArrayDeque<Slot>> pending = new HashMap<>();
     private final AtomicInteger buffered = new AtomicInteger();
@@ -79,13 +76,7 @@ public final class WorkerLoop implements Runnable {
         this.config = config;
         this.handler = handler;
         this.clock = clock;
-        AtomicInteger n = new AtomicInteger();
-        this.executor = Executors.newFixedThreadPool(config.concurrency(), r -> {
-            Thread t = new Thread(r, "tinyvol-request-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        this.scheduler = new KeyedScheduler(executor);
+        this.scheduler = new KeyedScheduler(config.concurrency());
     }
 
     /** Asks the loop to stop: it stops polling, finishes or abandons running work, commits, and returns. */
@@ -144,7 +135,7 @@ public final class WorkerLoop implements Runnable {
             exit = Exit.FAILED;
             LOG.error("stopping: {}", e.getMessage(), e);
         } finally {
-            executor.shutdownNow();
+            scheduler.close();
             closeQuietly();
             finished.countDown();
         }
