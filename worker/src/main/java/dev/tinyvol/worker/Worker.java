@@ -45,6 +45,11 @@ public final class Worker implements AutoCloseable {
         return loop.exit();
     }
 
+    /** How {@link #run()} ended (STOPPED while it is still running). */
+    public WorkerLoop.Exit exit() {
+        return loop.exit();
+    }
+
     public void stop() {
         loop.stop();
     }

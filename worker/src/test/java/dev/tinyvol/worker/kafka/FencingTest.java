@@ -1,0 +1,44 @@
+package dev.tinyvol.worker.kafka;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tinyvol.messages.event.Status;
+import dev.tinyvol.worker.cas.Cas;
+import dev.tinyvol.worker.cas.Ingester;
+import dev.tinyvol.worker.progress.Progress;
+import dev.tinyvol.worker.testing.Trees;
+import dev.tinyvol.worker.testing.WorkerFixture;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A second worker started with the same node id takes over; the first stops, saying it was fenced. */
+class FencingTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aSecondWorkerWithTheSameNodeIdFencesTheFirst() throws Exception {
+        String node = "fence-" + UUID.randomUUID().toString().substring(0, 8);
+        Path cas = tmp.resolve("cas");
+        new Ingester(Cas.create(cas), 2).ingest(Trees.rootfs(tmp.resolve("src")), "rootfs", 2, Progress.NONE);
+        try (WorkerFixture first = new WorkerFixture(node, cas, tmp.resolve("volumes"), Map.of());
+             WorkerFixture.Client client = new WorkerFixture.Client()) {
+            String before = CrashRecoveryTest.send(client, node, "*", "{\"requestId\":\"$ID\",\"action\":\"LIST\",\"node\":\"$NODE\"}");
+            assertEquals(Status.SUCCEEDED, client.await(before, Duration.ofSeconds(60)).status());
+
+            try (WorkerFixture second = new WorkerFixture(node, cas, tmp.resolve("volumes"), Map.of())) {
+                assertTrue(first.awaitStopped(Duration.ofSeconds(60)), "the first worker stopped");
+                assertEquals(WorkerLoop.Exit.FENCED, first.worker().exit());
+                String after = CrashRecoveryTest.send(client, node, "v", "{\"requestId\":\"$ID\",\"action\":\"ASSEMBLE\",\"node\":\"$NODE\","
+                        + "\"volume\":\"v\",\"manifestRef\":\"rootfs\"}");
+                assertEquals(Status.SUCCEEDED, client.await(after, Duration.ofSeconds(60)).status(), "the second one serves");
+            }
+        }
+    }
+}
