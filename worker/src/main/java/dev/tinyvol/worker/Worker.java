@@ -4,6 +4,7 @@ import dev.tinyvol.worker.assembly.VolumeService;
 import dev.tinyvol.worker.assembly.VolumeStore;
 import dev.tinyvol.worker.cas.Cas;
 import dev.tinyvol.worker.config.WorkerConfig;
+import dev.tinyvol.worker.health.HealthServer;
 import dev.tinyvol.worker.kafka.WorkerLoop;
 import dev.tinyvol.worker.node.AnswerStore;
 import dev.tinyvol.worker.node.RequestExecutor;
@@ -23,6 +24,7 @@ public final class Worker implements AutoCloseable {
 
     private final VolumeService volumes;
     private final WorkerLoop loop;
+    private final HealthServer health;
 
     public Worker(WorkerConfig config) {
         Cas cas = Cas.create(config.casDir());
@@ -37,6 +39,17 @@ public final class Worker implements AutoCloseable {
         Clock clock = Clock.systemUTC();
         RequestExecutor executor = new RequestExecutor(config.node(), volumes, config.maxAttempts(), config.retryBackoff(), clock);
         this.loop = new WorkerLoop(config, new RequestHandler(config.node(), executor, answers, clock), clock);
+        this.health = config.httpPort() == 0 ? null : new HealthServer(config.httpPort(), new HealthServer.Probe() {
+            @Override
+            public String notLive() {
+                return loop.notLive();
+            }
+
+            @Override
+            public String notReady() {
+                return loop.notReady();
+            }
+        });
     }
 
     /** Runs until {@link #stop()} or fencing; returns how it ended. */
@@ -64,6 +77,9 @@ public final class Worker implements AutoCloseable {
 
     @Override
     public void close() {
+        if (health != null) {
+            health.close();
+        }
         volumes.close();
     }
 }

@@ -51,6 +51,15 @@ public final class RequestSender implements AutoCloseable {
                 + "; check that Kafka is reachable at the bootstrap address", cause);
     }
 
+    /** Sends without waiting; {@link #flush()} waits for everything sent so far. */
+    public void sendAsync(String topic, Request request) {
+        producer.send(new ProducerRecord<>(topic, request.key().getBytes(StandardCharsets.UTF_8), RequestCodec.encode(request)));
+    }
+
+    public void flush() {
+        producer.flush();
+    }
+
     /** Sends raw bytes (for tools and tests that publish what a foreign client would). */
     public void sendRaw(String topic, byte[] key, byte[] value) {
         try {

@@ -102,6 +102,23 @@ public final class WorkerLoop implements Runnable {
         return exit;
     }
 
+    /** Null while the loop runs; otherwise why it is not live. */
+    public String notLive() {
+        return finished.getCount() == 0 ? "the worker loop has stopped (" + exit + ")" : null;
+    }
+
+    /** Null once partitions are assigned and the loop is not stopping; otherwise why it is not ready. */
+    public String notReady() {
+        String dead = notLive();
+        if (dead != null) {
+            return dead;
+        }
+        if (!running) {
+            return "stopping";
+        }
+        return assigned.getCount() > 0 ? "waiting for the consumer's partitions of " + config.requestsTopic() : null;
+    }
+
     @Override
     public void run() {
         try {
@@ -119,9 +136,7 @@ public final class WorkerLoop implements Runnable {
                         dispatch(record);
                     }
                 } catch (WakeupException e) {
-                    if (running) {
-                        throw e;
-                    }
+                    // Work finished (publish it now rather than after the poll times out), or stop() was called.
                 }
                 publishCompleted();
                 applyBackpressure();
@@ -148,6 +163,7 @@ public final class WorkerLoop implements Runnable {
         if (parsed instanceof RequestHandler.Parsed.Ready ready) {
             Request request = ready.request();
             outcome = scheduler.submit(request.key(), !request.action().perVolume(), () -> handler.execute(request));
+            outcome.whenComplete((done, failed) -> consumer.wakeup());
         } else {
             outcome = CompletableFuture.completedFuture(((RequestHandler.Parsed.Done) parsed).outcome());
         }

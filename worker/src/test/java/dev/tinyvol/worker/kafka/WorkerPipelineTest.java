@@ -43,13 +43,17 @@ class WorkerPipelineTest {
     static WorkerFixture worker;
     static WorkerFixture.Client client;
     static String node;
+    static int httpPort;
 
     @BeforeAll
     static void start() throws Exception {
         node = "pipe-" + UUID.randomUUID().toString().substring(0, 8);
         Path cas = tmp.resolve("cas");
         new Ingester(Cas.create(cas), 2).ingest(Trees.rootfs(tmp.resolve("src")), "rootfs", 2, Progress.NONE);
-        worker = new WorkerFixture(node, cas, tmp.resolve("volumes"), Map.of());
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            httpPort = free.getLocalPort();
+        }
+        worker = new WorkerFixture(node, cas, tmp.resolve("volumes"), Map.of("http.port", String.valueOf(httpPort)));
         client = new WorkerFixture.Client();
     }
 
@@ -213,6 +217,17 @@ class WorkerPipelineTest {
         Result replaced = answer("dup", "{\"requestId\":\"$ID\",\"action\":\"ASSEMBLE\",\"node\":\"$NODE\",\"volume\":\"dup\",\"manifest\":" + other
                 + ",\"options\":{\"replace\":true}}");
         assertEquals("REPLACED", replaced.outcome());
+    }
+
+    @Test
+    void healthEndpointsAnswerOnHttpPort() throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        for (String path : List.of("/health/live", "/health/ready")) {
+            java.net.http.HttpResponse<String> response = http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + httpPort + path)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, response.statusCode(), path);
+            assertEquals("ok\n", response.body(), path);
+        }
     }
 
     private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
