@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.Assumptions;
+import dev.tinyvol.devbroker.LocalKafka;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,14 +28,14 @@ class BrokerRestartTest {
 
     @Test
     void brokerStoppedAndRestartedWhileRequestsFlowLosesNothing() throws Exception {
-        Assumptions.assumeTrue(System.getenv("TINYVOL_TEST_BOOTSTRAP") == null,
-                "stopping the broker needs the test's own broker; TINYVOL_TEST_BOOTSTRAP points elsewhere");
         String node = "restart-" + UUID.randomUUID().toString().substring(0, 8);
         Path cas = tmp.resolve("cas");
         new Ingester(Cas.create(cas), 2).ingest(Trees.rootfs(tmp.resolve("src")), "rootfs", 2, Progress.NONE);
         List<String> ids = new CopyOnWriteArrayList<>();
-        try (WorkerFixture worker = new WorkerFixture(node, cas, tmp.resolve("volumes"), Map.of());
-             WorkerFixture.Client client = new WorkerFixture.Client()) {
+        // A broker of this test's own, whatever the other tests use, since this one stops it.
+        try (LocalKafka broker = TestKafka.startLocal();
+             WorkerFixture worker = new WorkerFixture(broker.bootstrap(), node, cas, tmp.resolve("volumes"), Map.of());
+             WorkerFixture.Client client = new WorkerFixture.Client(broker.bootstrap())) {
             Thread sender = new Thread(() -> {
                 for (int i = 0; i < 120; i++) {
                     String volume = "v-" + (i % 40);
@@ -49,10 +49,10 @@ class BrokerRestartTest {
             while (ids.size() < 30) {
                 sleep(10);
             }
-            TestKafka.broker().stop();
+            broker.stop();
             int sentWhileUp = ids.size();
             sleep(3000);
-            TestKafka.broker().restart();
+            broker.restart();
             sender.join(180_000);
 
             for (String id : ids) {

@@ -22,10 +22,14 @@ public final class WorkerFixture implements AutoCloseable {
     private final Thread thread;
 
     public WorkerFixture(String node, Path cas, Path volumes, Map<String, String> extra) throws InterruptedException {
+        this(TestKafka.bootstrap(), node, cas, volumes, extra);
+    }
+
+    public WorkerFixture(String bootstrap, String node, Path cas, Path volumes, Map<String, String> extra) throws InterruptedException {
         this.node = node;
         this.cas = cas;
         this.volumes = volumes;
-        this.config = config(node, cas, volumes, extra);
+        this.config = config(bootstrap, node, cas, volumes, extra);
         this.worker = new Worker(config);
         this.thread = new Thread(worker::run, "worker-" + node);
         thread.start();
@@ -34,12 +38,12 @@ public final class WorkerFixture implements AutoCloseable {
         }
     }
 
-    public static WorkerConfig config(String node, Path cas, Path volumes, Map<String, String> extra) {
+    public static WorkerConfig config(String bootstrap, String node, Path cas, Path volumes, Map<String, String> extra) {
         Properties p = new Properties();
         p.setProperty("node", node);
         p.setProperty("cas.dir", cas.toString());
         p.setProperty("volumes.dir", volumes.toString());
-        p.setProperty("kafka.bootstrap.servers", TestKafka.bootstrap());
+        p.setProperty("kafka.bootstrap.servers", bootstrap);
         p.setProperty("retry.backoff", "20ms");
         extra.forEach(p::setProperty);
         return WorkerConfig.from(p, Map.of());
@@ -69,7 +73,11 @@ public final class WorkerFixture implements AutoCloseable {
         private final Map<String, java.util.List<Result>> results = new ConcurrentHashMap<>();
 
         public Client() {
-            Map<String, Object> kafka = Map.of("bootstrap.servers", TestKafka.bootstrap());
+            this(TestKafka.bootstrap());
+        }
+
+        public Client(String bootstrap) {
+            Map<String, Object> kafka = Map.of("bootstrap.servers", bootstrap);
             this.sender = new RequestSender(kafka);
             this.watcher = new ResultWatcher(kafka, "tinyvol.results", true);
         }
