@@ -4,7 +4,11 @@ import dev.tinyvol.worker.assembly.VolumeService;
 import dev.tinyvol.worker.assembly.VolumeStore;
 import dev.tinyvol.worker.cas.Cas;
 import dev.tinyvol.worker.config.WorkerConfig;
-import dev.tinyvol.worker.health.HealthServer;
+import dev.tinyvol.worker.health.OpsServer;
+import dev.tinyvol.worker.health.Readiness;
+import dev.tinyvol.worker.kafka.BrokerProbe;
+import dev.tinyvol.worker.metrics.WorkerMetrics;
+import java.util.List;
 import dev.tinyvol.worker.kafka.WorkerLoop;
 import dev.tinyvol.worker.node.AnswerStore;
 import dev.tinyvol.worker.node.RequestExecutor;
@@ -24,7 +28,9 @@ public final class Worker implements AutoCloseable {
 
     private final VolumeService volumes;
     private final WorkerLoop loop;
-    private final HealthServer health;
+    private final WorkerMetrics metrics;
+    private final BrokerProbe broker;
+    private final OpsServer ops;
 
     public Worker(WorkerConfig config) {
         Cas cas = Cas.create(config.casDir());
@@ -38,18 +44,34 @@ public final class Worker implements AutoCloseable {
         answers.prune(config.answerRetention());
         Clock clock = Clock.systemUTC();
         RequestExecutor executor = new RequestExecutor(config.node(), volumes, config.maxAttempts(), config.retryBackoff(), clock);
-        this.loop = new WorkerLoop(config, new RequestHandler(config.node(), executor, answers, clock), clock);
-        this.health = config.httpPort() == 0 ? null : new HealthServer(config.httpPort(), new HealthServer.Probe() {
-            @Override
-            public String notLive() {
-                return loop.notLive();
-            }
+        this.metrics = new WorkerMetrics(config.node());
+        metrics.freeSpace("cas", cas.root());
+        metrics.freeSpace("volumes", store.root());
+        this.loop = new WorkerLoop(config, new RequestHandler(config.node(), executor, answers, clock), clock, metrics);
+        if (config.httpPort() == 0) {
+            this.broker = null;
+            this.ops = null;
+        } else {
+            this.broker = new BrokerProbe(config);
+            Readiness readiness = new Readiness(loop::notReady, List.of(cas.tmpDir(), store.root()), broker::answers);
+            this.ops = new OpsServer(config.httpPort(), new OpsServer.Probe() {
+                @Override
+                public String notLive() {
+                    return loop.notLive();
+                }
 
-            @Override
-            public String notReady() {
-                return loop.notReady();
-            }
-        });
+                @Override
+                public String notReady() {
+                    return readiness.notReady();
+                }
+            }, metrics::scrape);
+            LOG.info("metrics and health on http://0.0.0.0:{}/metrics, /health/live, /health/ready", ops.port());
+        }
+    }
+
+    /** The Prometheus text of this worker's meters. */
+    public String scrape() {
+        return metrics.scrape();
     }
 
     /** Runs until {@link #stop()} or fencing; returns how it ended. */
@@ -77,8 +99,9 @@ public final class Worker implements AutoCloseable {
 
     @Override
     public void close() {
-        if (health != null) {
-            health.close();
+        if (ops != null) {
+            ops.close();
+            broker.close();
         }
         volumes.close();
     }

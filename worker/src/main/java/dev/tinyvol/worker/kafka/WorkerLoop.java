@@ -6,6 +6,7 @@ import dev.tinyvol.messages.event.ResultCodec;
 import dev.tinyvol.messages.event.ResultError;
 import dev.tinyvol.messages.event.Status;
 import dev.tinyvol.worker.config.WorkerConfig;
+import dev.tinyvol.worker.metrics.WorkerMetrics;
 import dev.tinyvol.worker.node.Outcome;
 import dev.tinyvol.worker.node.RequestExecutor;
 import dev.tinyvol.worker.node.RequestHandler;
@@ -67,15 +68,20 @@ public final class WorkerLoop implements Runnable {
     private final CountDownLatch assigned = new CountDownLatch(1);
     private volatile boolean running = true;
     private volatile Exit exit = Exit.STOPPED;
+    private final WorkerMetrics metrics;
     private KafkaConsumer<byte[], byte[]> consumer;
     private KafkaProducer<byte[], byte[]> producer;
+    private AutoCloseable consumerMetrics;
+    private AutoCloseable producerMetrics;
     private boolean paused;
     private long commitBackoffUntil;
 
-    public WorkerLoop(WorkerConfig config, RequestHandler handler, Clock clock) {
+    public WorkerLoop(WorkerConfig config, RequestHandler handler, Clock clock, WorkerMetrics metrics) {
         this.config = config;
         this.handler = handler;
         this.clock = clock;
+        this.metrics = metrics;
+        metrics.inFlight(buffered::get);
         this.scheduler = new KeyedScheduler(config.concurrency());
     }
 
@@ -121,13 +127,16 @@ public final class WorkerLoop implements Runnable {
 
     @Override
     public void run() {
+        org.slf4j.MDC.put("node", config.node());
         try {
             if (config.createTopics()) {
                 TopicSetup.ensure(config);
             }
             producer = KafkaClients.producer(config);
             producer.initTransactions();
+            producerMetrics = metrics.bind(producer);
             consumer = KafkaClients.consumer(config);
+            consumerMetrics = metrics.bind(consumer);
             consumer.subscribe(List.of(config.requestsTopic()), new Rebalance());
             LOG.info("node {} consuming {} → {}", config.node(), config.requestsTopic(), config.resultsTopic());
             while (running) {
@@ -140,6 +149,7 @@ public final class WorkerLoop implements Runnable {
                 }
                 publishCompleted();
                 applyBackpressure();
+                recordLag();
             }
             drain();
         } catch (ProducerFencedException | InvalidProducerEpochException | FencedInstanceIdException e) {
@@ -218,10 +228,21 @@ public final class WorkerLoop implements Runnable {
         }
         for (Map.Entry<TopicPartition, List<Slot>> e : ready.entrySet()) {
             ArrayDeque<Slot> queue = pending.get(e.getKey());
-            for (int i = 0; i < e.getValue().size(); i++) {
+            for (Slot slot : e.getValue()) {
                 queue.poll();
+                if (outcomeOf(slot) instanceof Outcome.Answer answer) {
+                    metrics.committed(answer.result());
+                } else {
+                    metrics.deadLettered();
+                }
             }
             buffered.addAndGet(-e.getValue().size());
+        }
+    }
+
+    private void recordLag() {
+        for (TopicPartition tp : consumer.assignment()) {
+            consumer.currentLag(tp).ifPresent(lag -> metrics.lag(tp.topic(), tp.partition(), lag));
         }
     }
 
@@ -240,10 +261,12 @@ public final class WorkerLoop implements Runnable {
             LOG.warn("could not abort the transaction ({}); starting a new producer", e.getMessage());
         }
         producer.close(Duration.ZERO);
+        closeQuietly(producerMetrics);
         while (running) {
             producer = KafkaClients.producer(config);
             try {
                 producer.initTransactions();
+                producerMetrics = metrics.bind(producer);
                 return;
             } catch (ProducerFencedException | InvalidProducerEpochException e) {
                 throw e;
@@ -363,7 +386,19 @@ public final class WorkerLoop implements Runnable {
         return lists.stream().mapToInt(List::size).sum();
     }
 
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            if (closeable != null) {
+                closeable.close();
+            }
+        } catch (Exception e) {
+            LOG.debug("closing {}: {}", closeable, e.getMessage());
+        }
+    }
+
     private void closeQuietly() {
+        closeQuietly(consumerMetrics);
+        closeQuietly(producerMetrics);
         try {
             if (consumer != null) {
                 consumer.close(Duration.ofSeconds(5));

@@ -50,6 +50,22 @@ public final class RequestHandler {
 
     /** Decodes and checks a record; cheap, called on the polling thread. */
     public Parsed parse(byte[] value, Instant readAt) {
+        Parsed parsed = check(value, readAt);
+        if (parsed instanceof Parsed.Done done && done.outcome() instanceof Outcome.Answer answer) {
+            Result r = answer.result();
+            MDC.put("requestId", r.requestId());
+            MDC.put("volume", r.volume() == null ? "*" : r.volume());
+            try {
+                LOG.info("{} {}: {}", r.action(), r.status(), r.errors().get(0).message());
+            } finally {
+                MDC.remove("requestId");
+                MDC.remove("volume");
+            }
+        }
+        return parsed;
+    }
+
+    private Parsed check(byte[] value, Instant readAt) {
         Request request;
         try {
             request = RequestCodec.decode(value);
@@ -89,7 +105,8 @@ public final class RequestHandler {
                     result.status(), result.durationMs());
             return new Outcome.Answer(result);
         } finally {
-            MDC.clear();
+            MDC.remove("requestId");
+            MDC.remove("volume");
         }
     }
 

@@ -40,7 +40,7 @@ class BrokerRestartTest {
                 for (int i = 0; i < 120; i++) {
                     String volume = "v-" + (i % 40);
                     String action = i < 40 ? "ASSEMBLE" : i < 80 ? "VERIFY" : "TEARDOWN";
-                    ids.add(CrashRecoveryTest.send(client, node, volume, "{\"requestId\":\"$ID\",\"action\":\"" + action
+                    ids.add(client.send(node, volume, "{\"requestId\":\"$ID\",\"action\":\"" + action
                             + "\",\"node\":\"$NODE\",\"volume\":\"" + volume + "\",\"manifestRef\":\"rootfs\"}"));
                     sleep(25);
                 }

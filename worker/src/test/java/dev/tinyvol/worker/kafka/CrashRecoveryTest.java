@@ -16,7 +16,6 @@ import dev.tinyvol.worker.testing.TestKafka;
 import dev.tinyvol.worker.testing.Trees;
 import dev.tinyvol.worker.testing.WorkerFixture;
 import dev.tinyvol.worker.testing.WorkerProcess;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -67,10 +66,10 @@ class CrashRecoveryTest {
         {
             // 200 assemblies of distinct volumes, and a teardown after every fifth, keyed by volume so each pair stays in order.
             for (int i = 0; i < 200; i++) {
-                ids.add(send(client, node, "v-" + i, "{\"requestId\":\"$ID\",\"action\":\"ASSEMBLE\",\"node\":\"$NODE\",\"volume\":\"v-" + i
+                ids.add(client.send(node, "v-" + i, "{\"requestId\":\"$ID\",\"action\":\"ASSEMBLE\",\"node\":\"$NODE\",\"volume\":\"v-" + i
                         + "\",\"manifestRef\":\"rootfs\"}"));
                 if (i % 5 == 0) {
-                    ids.add(send(client, node, "v-" + i, "{\"requestId\":\"$ID\",\"action\":\"TEARDOWN\",\"node\":\"$NODE\",\"volume\":\"v-" + i + "\"}"));
+                    ids.add(client.send(node, "v-" + i, "{\"requestId\":\"$ID\",\"action\":\"TEARDOWN\",\"node\":\"$NODE\",\"volume\":\"v-" + i + "\"}"));
                 }
             }
             int sent = ids.size();
@@ -124,12 +123,5 @@ class CrashRecoveryTest {
             assertTrue(worker.log().contains("stopped cleanly"), worker.log());
             assertFalse(worker.log().contains("ERROR"), worker.log());
         }
-    }
-
-    static String send(WorkerFixture.Client client, String node, String key, String json) {
-        String id = UUID.randomUUID().toString();
-        client.sender.sendRaw("tinyvol.requests." + node, key.getBytes(StandardCharsets.UTF_8),
-                json.replace("$ID", id).replace("$NODE", node).getBytes(StandardCharsets.UTF_8));
-        return id;
     }
 }

@@ -29,13 +29,13 @@ class FencingTest {
         new Ingester(Cas.create(cas), 2).ingest(Trees.rootfs(tmp.resolve("src")), "rootfs", 2, Progress.NONE);
         try (WorkerFixture first = new WorkerFixture(node, cas, tmp.resolve("volumes"), Map.of());
              WorkerFixture.Client client = new WorkerFixture.Client()) {
-            String before = CrashRecoveryTest.send(client, node, "*", "{\"requestId\":\"$ID\",\"action\":\"LIST\",\"node\":\"$NODE\"}");
+            String before = client.send(node, "*", "{\"requestId\":\"$ID\",\"action\":\"LIST\",\"node\":\"$NODE\"}");
             assertEquals(Status.SUCCEEDED, client.await(before, Duration.ofSeconds(60)).status());
 
             try (WorkerFixture second = new WorkerFixture(node, cas, tmp.resolve("volumes"), Map.of())) {
                 assertTrue(first.awaitStopped(Duration.ofSeconds(60)), "the first worker stopped");
                 assertEquals(WorkerLoop.Exit.FENCED, first.worker().exit());
-                String after = CrashRecoveryTest.send(client, node, "v", "{\"requestId\":\"$ID\",\"action\":\"ASSEMBLE\",\"node\":\"$NODE\","
+                String after = client.send(node, "v", "{\"requestId\":\"$ID\",\"action\":\"ASSEMBLE\",\"node\":\"$NODE\","
                         + "\"volume\":\"v\",\"manifestRef\":\"rootfs\"}");
                 assertEquals(Status.SUCCEEDED, client.await(after, Duration.ofSeconds(60)).status(), "the second one serves");
             }

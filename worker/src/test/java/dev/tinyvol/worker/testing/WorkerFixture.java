@@ -82,6 +82,17 @@ public final class WorkerFixture implements AutoCloseable {
             this.watcher = new ResultWatcher(kafka, "tinyvol.results", true);
         }
 
+        /**
+         * Sends raw JSON to the node's topic as any Kafka client would, {@code $ID} and {@code $NODE}
+         * replaced by a new requestId and the node; returns the requestId.
+         */
+        public String send(String node, String key, String json) {
+            String id = java.util.UUID.randomUUID().toString();
+            sender.sendRaw("tinyvol.requests." + node, key == null ? null : key.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    json.replace("$ID", id).replace("$NODE", node).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return id;
+        }
+
         /** Waits until a result for {@code requestId} is committed and returns it. */
         public Result await(String requestId, Duration timeout) {
             if (!results.containsKey(requestId)) {

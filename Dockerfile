@@ -1,0 +1,18 @@
+# The TinyVol worker image, built from this repository: docker build -t tinyvol-worker .
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /src
+COPY pom.xml .
+COPY messages messages
+COPY devbroker devbroker
+COPY worker worker
+COPY bench bench
+RUN mvn -B -q package -DskipTests
+
+FROM eclipse-temurin:17-jre
+WORKDIR /opt/tinyvol
+COPY --from=build /src/worker/target/tinyvol-worker.jar /opt/tinyvol/tinyvol-worker.jar
+COPY config/logback.xml /etc/tinyvol/logback.xml
+COPY config/worker.properties /etc/tinyvol/worker.properties
+COPY docker/entrypoint.sh /opt/tinyvol/entrypoint.sh
+EXPOSE 9400
+ENTRYPOINT ["/opt/tinyvol/entrypoint.sh"]
