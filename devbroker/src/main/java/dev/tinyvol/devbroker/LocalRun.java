@@ -66,9 +66,14 @@ public final class LocalRun {
         say("writing sample data and ingesting it into the CAS at %s ...", node.resolve("cas"));
         tinyvol(dir.resolve("sample.log"), "demo", "--dir", node.toString());
         Path config = dir.resolve("worker.properties");
+        int httpPort;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            httpPort = free.getLocalPort();
+        }
         Files.writeString(config, String.join("\n",
                 "# Written by bin/tinyvol-local: a worker for the local broker.",
                 "node=local-node",
+                "http.port=" + httpPort,
                 "cas.dir=" + node.resolve("cas"),
                 "volumes.dir=" + node.resolve("volumes"),
                 "kafka.bootstrap.servers=" + kafka.bootstrap(), ""));
@@ -87,6 +92,7 @@ public final class LocalRun {
         say("CAS:     %s (manifest 'sample')", node.resolve("cas"));
         say("Volumes: %s", node.resolve("volumes"));
         say("Worker:  node local-node, config %s, log %s", config, dir.resolve("worker.log"));
+        say("Metrics: http://127.0.0.1:%d/metrics (health: /health/live, /health/ready)", httpPort);
         say("");
         String cli = "java -jar " + workerJar;
         say("Send more from another terminal:");
