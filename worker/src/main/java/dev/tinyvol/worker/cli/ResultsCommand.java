@@ -3,7 +3,7 @@ package dev.tinyvol.worker.cli;
 import dev.tinyvol.messages.event.Result;
 import dev.tinyvol.messages.event.Topics;
 import dev.tinyvol.worker.config.Durations;
-import dev.tinyvol.worker.kafka.ResultWatcher;
+import dev.tinyvol.client.ResultWatcher;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Map;

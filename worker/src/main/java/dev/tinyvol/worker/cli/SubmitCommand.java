@@ -8,16 +8,14 @@ import dev.tinyvol.messages.event.Topics;
 import dev.tinyvol.messages.manifest.Manifest;
 import dev.tinyvol.worker.cas.ManifestStore;
 import dev.tinyvol.worker.config.Durations;
-import dev.tinyvol.worker.kafka.RequestSender;
-import dev.tinyvol.worker.kafka.ResultWatcher;
+import dev.tinyvol.client.RequestSender;
+import dev.tinyvol.client.TinyVolClient;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -106,24 +104,17 @@ final class SubmitCommand implements Callable<Integer> {
             out.flush();
             return 0;
         }
-        AtomicReference<Result> answer = new AtomicReference<>();
-        try (ResultWatcher watcher = new ResultWatcher(kafka, resultsTopic, false);
-             RequestSender sender = new RequestSender(kafka)) {
-            sender.send(requestTopic, request);
-            Duration limit = Durations.parse(timeout);
-            boolean got = watcher.read(limit, r -> {
-                if (r.requestId().equals(request.requestId())) {
-                    answer.set(r);
-                }
-            }, r -> r.requestId().equals(request.requestId()));
-            if (!got) {
-                spec.commandLine().getErr().println("tinyvol: TIMEOUT: no result for " + request.requestId() + " within " + timeout
-                        + "; is a worker for node " + node + " running? (tinyvol results --follow shows what arrives)");
-                spec.commandLine().getErr().flush();
-                return TinyVolCli.FAILED;
-            }
+        Result result;
+        try (TinyVolClient client = TinyVolClient.connect(kafka, resultsTopic)) {
+            result = client.submit(request, Durations.parse(timeout)).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            String code = cause instanceof java.util.concurrent.TimeoutException ? "TIMEOUT" : "NOT_SENT";
+            spec.commandLine().getErr().println("tinyvol: " + code + ": " + cause.getMessage()
+                    + ("TIMEOUT".equals(code) ? "; is a worker for node " + node + " running? (tinyvol results --follow shows what arrives)" : ""));
+            spec.commandLine().getErr().flush();
+            return TinyVolCli.FAILED;
         }
-        Result result = answer.get();
         if (output.json) {
             Output.json(out, result);
         } else {

@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
                 WorkerCommand.class,
                 SubmitCommand.class,
                 ResultsCommand.class,
+                FleetCommand.class,
                 DemoCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class})

@@ -1,4 +1,4 @@
-package dev.tinyvol.worker.kafka;
+package dev.tinyvol.client;
 
 import dev.tinyvol.messages.event.Result;
 import dev.tinyvol.messages.event.ResultCodec;

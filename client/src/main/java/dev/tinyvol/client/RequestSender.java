@@ -1,4 +1,4 @@
-package dev.tinyvol.worker.kafka;
+package dev.tinyvol.client;
 
 import dev.tinyvol.messages.event.Request;
 import dev.tinyvol.messages.event.RequestCodec;

@@ -1,0 +1,67 @@
+package dev.tinyvol.worker.cli;
+
+import dev.tinyvol.client.RequestTemplate;
+import dev.tinyvol.messages.event.Action;
+import dev.tinyvol.messages.event.RequestOptions;
+import dev.tinyvol.messages.manifest.Manifest;
+import dev.tinyvol.worker.cas.ManifestStore;
+import dev.tinyvol.worker.config.Durations;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code tinyvol fleet assemble}. */
+@Command(name = "assemble", mixinStandardHelpOptions = true,
+        description = {
+                "Publishes one ASSEMBLE request per node (its own requestId, one shared correlationId, a deadline at",
+                "the end of --timeout so a node that reads it too late does not build a volume nobody waits for),",
+                "shows progress, then a table of every node's outcome. Exits 1 if any node failed or timed out,",
+                "naming each and why."})
+final class FleetAssembleCommand implements Callable<Integer> {
+
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", required = true, description = "Kafka bootstrap servers.")
+    String bootstrap;
+
+    @Mixin
+    NodesOptions nodes;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    static final class Source {
+        @Option(names = "--ref", paramLabel = "NAME", description = "A manifest stored in every node's CAS.")
+        String ref;
+
+        @Option(names = "--manifest", paramLabel = "FILE", description = "A manifest file, sent inline to every node.")
+        Path file;
+    }
+
+    @Option(names = "--volume", paramLabel = "NAME", required = true, description = "The volume to build on every node.")
+    String volume;
+
+    @Option(names = "--replace", description = "Rebuild the volume where it holds another manifest.")
+    boolean replace;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", description = "How long to wait for every node (default: ${DEFAULT-VALUE}).")
+    String timeout = "5m";
+
+    @Mixin
+    JsonOption output;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        List<String> targets = nodes.resolve();
+        Manifest manifest = source.file == null ? null : ManifestStore.loadFile(source.file);
+        RequestTemplate template = new RequestTemplate(Action.ASSEMBLE, volume, source.ref, manifest,
+                new RequestOptions(replace, true, false, false));
+        return FleetRun.run(spec, bootstrap, targets, template, Durations.parse(timeout), output.json);
+    }
+}

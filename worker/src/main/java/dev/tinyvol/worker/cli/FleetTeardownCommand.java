@@ -1,0 +1,75 @@
+package dev.tinyvol.worker.cli;
+
+import dev.tinyvol.client.RequestTemplate;
+import dev.tinyvol.client.TinyVolClient;
+import dev.tinyvol.worker.config.Durations;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code tinyvol fleet teardown}. */
+@Command(name = "teardown", mixinStandardHelpOptions = true,
+        description = {
+                "Publishes one TEARDOWN request per node and returns once Kafka has them all: nobody waits for the",
+                "nodes, which carry them out and publish results anyway. --wait waits for every node's result and",
+                "exits 1 if any failed."})
+final class FleetTeardownCommand implements Callable<Integer> {
+
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", required = true, description = "Kafka bootstrap servers.")
+    String bootstrap;
+
+    @Mixin
+    NodesOptions nodes;
+
+    @Option(names = "--volume", paramLabel = "NAME", required = true, description = "The volume to remove on every node.")
+    String volume;
+
+    @Option(names = "--wait", description = "Wait for every node's result.")
+    boolean await;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", description = "With --wait, how long (default: ${DEFAULT-VALUE}).")
+    String timeout = "5m";
+
+    @Mixin
+    JsonOption output;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        List<String> targets = nodes.resolve();
+        RequestTemplate template = RequestTemplate.teardown(volume);
+        if (await) {
+            return FleetRun.run(spec, bootstrap, targets, template, Durations.parse(timeout), output.json);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        String correlationId = "teardown-" + UUID.randomUUID();
+        try (TinyVolClient client = TinyVolClient.connect(Map.of("bootstrap.servers", bootstrap))) {
+            List<CompletableFuture<Void>> sent = targets.stream()
+                    .map(node -> client.fireAndForget(template.forNode(node, correlationId, null))).toList();
+            int failed = 0;
+            for (int i = 0; i < targets.size(); i++) {
+                try {
+                    sent.get(i).join();
+                } catch (RuntimeException e) {
+                    failed++;
+                    spec.commandLine().getErr().println("tinyvol: NOT_SENT: " + targets.get(i) + ": "
+                            + (e.getCause() == null ? e.getMessage() : e.getCause().getMessage()));
+                }
+            }
+            out.printf("sent TEARDOWN %s to %d nodes (correlationId %s); not waiting for results%n", volume,
+                    targets.size() - failed, correlationId);
+            out.flush();
+            return failed == 0 ? 0 : TinyVolCli.FAILED;
+        }
+    }
+
+}

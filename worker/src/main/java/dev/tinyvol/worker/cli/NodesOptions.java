@@ -1,0 +1,37 @@
+package dev.tinyvol.worker.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** {@code --nodes n1,n2,…} or {@code --nodes-file F} (one node id a line; # comments). */
+final class NodesOptions {
+
+    @Option(names = "--nodes", paramLabel = "N1,N2,…", split = ",", description = "Node ids.")
+    List<String> nodes;
+
+    @Option(names = "--nodes-file", paramLabel = "FILE", description = "A file of node ids, one a line.")
+    Path file;
+
+    List<String> resolve() {
+        LinkedHashSet<String> all = new LinkedHashSet<>();
+        if (nodes != null) {
+            nodes.stream().map(String::strip).filter(s -> !s.isEmpty()).forEach(all::add);
+        }
+        if (file != null) {
+            try {
+                Files.readAllLines(file).stream().map(l -> l.replaceAll("#.*", "").strip()).filter(s -> !s.isEmpty()).forEach(all::add);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read --nodes-file " + file + ": " + e.getMessage());
+            }
+        }
+        if (all.isEmpty()) {
+            throw new IllegalArgumentException("no nodes: give --nodes n1,n2,… or --nodes-file FILE");
+        }
+        return new ArrayList<>(all);
+    }
+}
