@@ -15,7 +15,10 @@ import picocli.CommandLine.Option;
 
 /** {@code tinyvol results}: a readable view of the results topic. */
 @Command(name = "results", mixinStandardHelpOptions = true,
-        description = "Prints results as they are committed to tinyvol.results, one line each (or JSON with --json).")
+        description = {
+                "Prints results as they are committed to tinyvol.results, one line each (or JSON with --json).",
+                "With --dashboard (the default for --follow on a terminal): a table per node of the latest result,",
+                "counts by status and the rate over the last ten seconds, redrawn every second."})
 final class ResultsCommand implements Callable<Integer> {
 
     @Option(names = "--bootstrap", paramLabel = "HOST:PORT", required = true, description = "Kafka bootstrap servers.")
@@ -33,6 +36,9 @@ final class ResultsCommand implements Callable<Integer> {
     @Option(names = "--topic", paramLabel = "TOPIC", description = "Results topic (default: ${DEFAULT-VALUE}).")
     String topic = Topics.RESULTS;
 
+    @Option(names = "--dashboard", negatable = true, description = "A live table per node instead of one line per result.")
+    Boolean dashboard;
+
     @Mixin
     JsonOption output;
 
@@ -42,8 +48,19 @@ final class ResultsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        boolean terminal = System.console() != null;
+        boolean table = dashboard != null ? dashboard : follow && terminal && !output.json;
         try (ResultWatcher watcher = new ResultWatcher(Map.of("bootstrap.servers", bootstrap), topic, fromBeginning)) {
             Duration limit = follow ? Duration.ofDays(3650) : Durations.parse(duration);
+            if (table) {
+                ResultsDashboard view = new ResultsDashboard();
+                long deadline = System.nanoTime() + limit.toNanos();
+                while (System.nanoTime() < deadline) {
+                    watcher.read(Duration.ofSeconds(1), view::add, r -> false);
+                    view.render(out, terminal);
+                }
+                return 0;
+            }
             watcher.read(limit, r -> {
                 if (output.json) {
                     out.println(new String(dev.tinyvol.messages.event.ResultCodec.encode(r), java.nio.charset.StandardCharsets.UTF_8));

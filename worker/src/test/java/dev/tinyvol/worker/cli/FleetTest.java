@@ -114,6 +114,18 @@ class FleetTest {
     }
 
     @Test
+    void theResultsDashboardShowsEachNodesLatestStatusCountsAndRate() {
+        CliTest.Run rollout = CliTest.tinyvol("fleet", "assemble", "--bootstrap", TestKafka.bootstrap(), "--nodes",
+                a.node + "," + b.node, "--ref", "rootfs", "--volume", "dash", "--timeout", "60s");
+        assertEquals(0, rollout.exit(), rollout.err());
+        CliTest.Run view = CliTest.tinyvol("results", "--bootstrap", TestKafka.bootstrap(), "--from-beginning", "--for", "3s", "--dashboard");
+        assertEquals(0, view.exit(), view.err());
+        assertTrue(view.out().contains("NODE") && view.out().contains("SUCCEEDED") && view.out().contains("/s(10s)"), view.out());
+        String rowA = view.out().lines().filter(l -> l.startsWith(a.node)).reduce((x, y) -> y).orElseThrow();
+        assertTrue(rowA.contains("ASSEMBLE") || rowA.contains("TEARDOWN") || rowA.contains("LIST"), rowA);
+    }
+
+    @Test
     void theClientCorrelatesResultsAndTimesOut() throws Exception {
         try (TinyVolClient client = TinyVolClient.connect(Map.of("bootstrap.servers", TestKafka.bootstrap()))) {
             Request list = new Request(1, UUID.randomUUID().toString(), "c", Action.LIST, a.node, null, null, null, RequestOptions.DEFAULTS, null);
