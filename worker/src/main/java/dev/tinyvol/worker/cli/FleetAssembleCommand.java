@@ -24,8 +24,8 @@ import picocli.CommandLine.Option;
                 "naming each and why."})
 final class FleetAssembleCommand implements Callable<Integer> {
 
-    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", required = true, description = "Kafka bootstrap servers.")
-    String bootstrap;
+    @Mixin
+    KafkaOptions kafka;
 
     @Mixin
     NodesOptions nodes;
@@ -62,6 +62,6 @@ final class FleetAssembleCommand implements Callable<Integer> {
         Manifest manifest = source.file == null ? null : ManifestStore.loadFile(source.file);
         RequestTemplate template = new RequestTemplate(Action.ASSEMBLE, volume, source.ref, manifest,
                 new RequestOptions(replace, true, false, false));
-        return FleetRun.run(spec, bootstrap, targets, template, Durations.parse(timeout), output.json);
+        return FleetRun.run(spec, kafka, targets, template, Durations.parse(timeout), output.json);
     }
 }

@@ -7,7 +7,6 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import picocli.CommandLine;
 
 /** A fan-out with a live progress line on stderr and a per-node table on stdout. */
@@ -16,13 +15,13 @@ final class FleetRun {
     private FleetRun() {
     }
 
-    static int run(CommandLine.Model.CommandSpec spec, String bootstrap, List<String> nodes, RequestTemplate template,
+    static int run(CommandLine.Model.CommandSpec spec, KafkaOptions kafka, List<String> nodes, RequestTemplate template,
                    Duration timeout, boolean json) {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         boolean terminal = System.console() != null;
         FleetOutcome outcome;
-        try (TinyVolClient client = TinyVolClient.connect(Map.of("bootstrap.servers", bootstrap))) {
+        try (TinyVolClient client = TinyVolClient.connect(kafka.clientSettings())) {
             long[] lastPrint = {0};
             outcome = client.fanOut(nodes, template, timeout, p -> {
                 synchronized (lastPrint) {

@@ -5,7 +5,6 @@ import dev.tinyvol.client.TinyVolClient;
 import dev.tinyvol.worker.config.Durations;
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -22,8 +21,8 @@ import picocli.CommandLine.Option;
                 "exits 1 if any failed."})
 final class FleetTeardownCommand implements Callable<Integer> {
 
-    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", required = true, description = "Kafka bootstrap servers.")
-    String bootstrap;
+    @Mixin
+    KafkaOptions kafka;
 
     @Mixin
     NodesOptions nodes;
@@ -48,11 +47,11 @@ final class FleetTeardownCommand implements Callable<Integer> {
         List<String> targets = nodes.resolve();
         RequestTemplate template = RequestTemplate.teardown(volume);
         if (await) {
-            return FleetRun.run(spec, bootstrap, targets, template, Durations.parse(timeout), output.json);
+            return FleetRun.run(spec, kafka, targets, template, Durations.parse(timeout), output.json);
         }
         PrintWriter out = spec.commandLine().getOut();
         String correlationId = "teardown-" + UUID.randomUUID();
-        try (TinyVolClient client = TinyVolClient.connect(Map.of("bootstrap.servers", bootstrap))) {
+        try (TinyVolClient client = TinyVolClient.connect(kafka.clientSettings())) {
             List<CompletableFuture<Void>> sent = targets.stream()
                     .map(node -> client.fireAndForget(template.forNode(node, correlationId, null))).toList();
             int failed = 0;

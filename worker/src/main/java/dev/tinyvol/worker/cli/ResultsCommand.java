@@ -6,7 +6,6 @@ import dev.tinyvol.worker.config.Durations;
 import dev.tinyvol.client.ResultWatcher;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -21,8 +20,8 @@ import picocli.CommandLine.Option;
                 "counts by status and the rate over the last ten seconds, redrawn every second."})
 final class ResultsCommand implements Callable<Integer> {
 
-    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", required = true, description = "Kafka bootstrap servers.")
-    String bootstrap;
+    @Mixin
+    KafkaOptions kafka;
 
     @Option(names = "--follow", description = "Keep printing new results until Ctrl-C.")
     boolean follow;
@@ -50,7 +49,7 @@ final class ResultsCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         boolean terminal = System.console() != null;
         boolean table = dashboard != null ? dashboard : follow && terminal && !output.json;
-        try (ResultWatcher watcher = new ResultWatcher(Map.of("bootstrap.servers", bootstrap), topic, fromBeginning)) {
+        try (ResultWatcher watcher = new ResultWatcher(kafka.clientSettings(), topic, fromBeginning)) {
             Duration limit = follow ? Duration.ofDays(3650) : Durations.parse(duration);
             if (table) {
                 ResultsDashboard view = new ResultsDashboard();

@@ -28,8 +28,8 @@ import picocli.CommandLine.Option;
                 "prints its result from tinyvol.results and exits 0 if it SUCCEEDED, 1 otherwise."})
 final class SubmitCommand implements Callable<Integer> {
 
-    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", required = true, description = "Kafka bootstrap servers.")
-    String bootstrap;
+    @Mixin
+    KafkaOptions kafka;
 
     @Option(names = "--node", required = true, description = "The node to send to.")
     String node;
@@ -93,10 +93,10 @@ final class SubmitCommand implements Callable<Integer> {
         Request request = new Request(Request.SCHEMA_VERSION, requestId != null ? requestId : UUID.randomUUID().toString(),
                 correlationId, action, node, action.perVolume() ? volume : null, ref, manifest,
                 new RequestOptions(replace, !noCopyFallback, verify, dryRun), expires);
-        Map<String, Object> kafka = Map.of("bootstrap.servers", bootstrap);
+        Map<String, Object> settings = kafka.clientSettings();
         String requestTopic = topic != null ? topic : Topics.requests(node);
         if (!await) {
-            try (RequestSender sender = new RequestSender(kafka)) {
+            try (RequestSender sender = new RequestSender(settings)) {
                 sender.send(requestTopic, request);
             }
             out.println("sent " + request.requestId() + " (" + action + (request.volume() == null ? "" : " " + request.volume())
@@ -105,7 +105,7 @@ final class SubmitCommand implements Callable<Integer> {
             return 0;
         }
         Result result;
-        try (TinyVolClient client = TinyVolClient.connect(kafka, resultsTopic)) {
+        try (TinyVolClient client = TinyVolClient.connect(settings, resultsTopic)) {
             result = client.submit(request, Durations.parse(timeout)).join();
         } catch (java.util.concurrent.CompletionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();

@@ -40,7 +40,9 @@ class CliTest {
     void everyCommandExplainsItselfWithHelp() {
         for (String[] command : List.of(new String[] {}, new String[] {"cas"}, new String[] {"cas", "ingest"},
                 new String[] {"cas", "refs"}, new String[] {"assemble"}, new String[] {"teardown"}, new String[] {"purge"},
-                new String[] {"verify"}, new String[] {"list"}, new String[] {"demo"}, new String[] {"bench"})) {
+                new String[] {"verify"}, new String[] {"list"}, new String[] {"demo"}, new String[] {"bench"}, new String[] {"worker"},
+                new String[] {"submit"}, new String[] {"results"}, new String[] {"fleet"}, new String[] {"fleet", "assemble"},
+                new String[] {"fleet", "teardown"})) {
             Object[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(command), java.util.stream.Stream.of("--help")).toArray();
             Run run = tinyvol(args);
             assertEquals(0, run.exit(), String.join(" ", command));
