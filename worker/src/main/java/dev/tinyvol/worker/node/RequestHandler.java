@@ -100,7 +100,13 @@ public final class RequestHandler {
                 return new Outcome.Answer(previous.get());
             }
             Result result = executor.execute(request);
-            answers.put(result);
+            try {
+                answers.put(result);
+            } catch (java.io.UncheckedIOException e) {
+                // The answer still goes out; only a redelivery of this request would redo the work.
+                LOG.warn("could not store the answer to {} ({}); a repeat of it will be carried out again",
+                        request.requestId(), e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
+            }
             LOG.info("{} {} {} in {} ms", request.action(), request.volume() == null ? "*" : request.volume(),
                     result.status(), result.durationMs());
             return new Outcome.Answer(result);
