@@ -49,6 +49,12 @@ public final class TinyVolClient implements AutoCloseable {
     private final Map<String, CompletableFuture<Result>> pending = new ConcurrentHashMap<>();
     private final List<Consumer<Result>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ScheduledExecutorService timers;
+    /**
+     * Sending blocks while a topic's metadata is fetched (up to max.block.ms for a topic that does
+     * not exist), so sends run off the caller's thread, in lanes by node: one node's requests stay in
+     * order, and a node without a topic holds up only its own lane.
+     */
+    private final java.util.concurrent.ExecutorService[] lanes = new java.util.concurrent.ExecutorService[8];
     private final Thread reader;
     private volatile boolean open = true;
 
@@ -75,6 +81,10 @@ public final class TinyVolClient implements AutoCloseable {
         consumer.seekToEnd(partitions);
         partitions.forEach(consumer::position); // fixed before the first request can be sent
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "tinyvol-client-timeouts"));
+        for (int i = 0; i < lanes.length; i++) {
+            String name = "tinyvol-client-send-" + i;
+            lanes[i] = Executors.newSingleThreadExecutor(r -> daemon(r, name));
+        }
         this.reader = daemon(this::readResults, "tinyvol-client-results");
         reader.start();
     }
@@ -127,6 +137,11 @@ public final class TinyVolClient implements AutoCloseable {
 
     private CompletableFuture<Void> send(Request request) {
         CompletableFuture<Void> sent = new CompletableFuture<>();
+        lanes[Math.floorMod(request.node().hashCode(), lanes.length)].execute(() -> sendNow(request, sent));
+        return sent;
+    }
+
+    private void sendNow(Request request, CompletableFuture<Void> sent) {
         try {
             producer.send(new ProducerRecord<>(Topics.requests(request.node()), request.key().getBytes(StandardCharsets.UTF_8),
                     RequestCodec.encode(request)), (metadata, e) -> {
@@ -139,7 +154,6 @@ public final class TinyVolClient implements AutoCloseable {
         } catch (RuntimeException e) {
             sent.completeExceptionally(failure(request.node(), e));
         }
-        return sent;
     }
 
     private static IllegalStateException failure(String node, Exception e) {
@@ -180,6 +194,16 @@ public final class TinyVolClient implements AutoCloseable {
             reader.join(5000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        for (java.util.concurrent.ExecutorService lane : lanes) {
+            lane.shutdown();
+        }
+        for (java.util.concurrent.ExecutorService lane : lanes) {
+            try {
+                lane.awaitTermination(15, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         consumer.close(Duration.ofSeconds(2));
         producer.close(Duration.ofSeconds(10));
