@@ -80,6 +80,11 @@ public final class Worker implements AutoCloseable {
         return loop.exit();
     }
 
+    /** How often the consumer's partitions were revoked or lost since start. */
+    public int partitionsTakenAway() {
+        return loop.partitionsTakenAway();
+    }
+
     /** How {@link #run()} ended (STOPPED while it is still running). */
     public WorkerLoop.Exit exit() {
         return loop.exit();

@@ -66,6 +66,7 @@ public final class WorkerLoop implements Runnable {
     private final AtomicInteger buffered = new AtomicInteger();
     private final CountDownLatch finished = new CountDownLatch(1);
     private final CountDownLatch assigned = new CountDownLatch(1);
+    private final AtomicInteger partitionsTakenAway = new AtomicInteger();
     private volatile boolean running = true;
     private volatile Exit exit = Exit.STOPPED;
     private final WorkerMetrics metrics;
@@ -106,6 +107,11 @@ public final class WorkerLoop implements Runnable {
 
     public Exit exit() {
         return exit;
+    }
+
+    /** How often partitions were revoked or lost: a worker that stays in its group keeps this at 0. */
+    public int partitionsTakenAway() {
+        return partitionsTakenAway.get();
     }
 
     /** Null while the loop runs; otherwise why it is not live. */
@@ -348,6 +354,9 @@ public final class WorkerLoop implements Runnable {
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            if (!partitions.isEmpty()) {
+                partitionsTakenAway.incrementAndGet();
+            }
             long deadline = System.currentTimeMillis() + Math.min(10_000, config.shutdownGrace().toMillis());
             while (partitions.stream().anyMatch(tp -> !pending.getOrDefault(tp, new ArrayDeque<>()).isEmpty())
                     && System.currentTimeMillis() < deadline) {
@@ -360,6 +369,7 @@ public final class WorkerLoop implements Runnable {
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            partitionsTakenAway.incrementAndGet();
             drop(partitions);
         }
 

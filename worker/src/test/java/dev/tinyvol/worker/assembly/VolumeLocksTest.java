@@ -21,24 +21,12 @@ class VolumeLocksTest {
     @TempDir
     Path tmp;
 
-    /** Holds a volume's lock in another JVM until its stdin closes. */
-    public static final class HoldLock {
-        public static void main(String[] args) throws Exception {
-            VolumeStore store = VolumeStore.open(Path.of(args[0]));
-            try (VolumeLocks.Held held = store.lock(args[1], () -> { })) {
-                System.out.println("locked");
-                System.out.flush();
-                System.in.read();
-            }
-        }
-    }
-
     @Test
     void anotherProcessHoldingTheLockMakesUsWaitThenGo() throws Exception {
         Path volumes = tmp.resolve("volumes");
         VolumeStore store = VolumeStore.open(volumes);
         Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), HoldLock.class.getName(), volumes.toString(), "web-1")
+                "-cp", System.getProperty("java.class.path"), dev.tinyvol.worker.testing.HoldVolumeLock.class.getName(), volumes.toString(), "web-1")
                 .redirectErrorStream(true).start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream()));
