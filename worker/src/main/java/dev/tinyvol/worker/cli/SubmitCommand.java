@@ -1,7 +1,9 @@
 package dev.tinyvol.worker.cli;
 
 import dev.tinyvol.messages.event.Action;
+import dev.tinyvol.messages.event.InvalidRequestException;
 import dev.tinyvol.messages.event.Request;
+import dev.tinyvol.messages.event.RequestCodec;
 import dev.tinyvol.messages.event.RequestOptions;
 import dev.tinyvol.messages.event.Result;
 import dev.tinyvol.messages.event.Topics;
@@ -93,6 +95,13 @@ final class SubmitCommand implements Callable<Integer> {
         Request request = new Request(Request.SCHEMA_VERSION, requestId != null ? requestId : UUID.randomUUID().toString(),
                 correlationId, action, node, action.perVolume() ? volume : null, ref, manifest,
                 new RequestOptions(replace, !noCopyFallback, verify, dryRun), expires);
+        try {
+            // What a worker would refuse is refused here, naming the field, before anything is sent.
+            RequestCodec.decode(RequestCodec.encode(request));
+        } catch (InvalidRequestException | NullPointerException e) {
+            String why = e instanceof InvalidRequestException ? e.getMessage() : "volume: is required for " + action;
+            throw new CommandLine.ParameterException(spec.commandLine(), "invalid request: " + why);
+        }
         Map<String, Object> settings = kafka.clientSettings();
         String requestTopic = topic != null ? topic : Topics.requests(node);
         if (!await) {

@@ -119,6 +119,10 @@ class CliTest {
         assertTrue(usage.err().contains("Missing required argument"), usage.err());
         Run both = tinyvol("assemble", "--cas", cas, "--volumes", volumes, "--ref", "a", "--manifest", hostile, "--volume", "x");
         assertEquals(2, both.exit());
+        // A request a worker would refuse is refused before it is sent (no broker is needed to see that).
+        Run noVolume = tinyvol("submit", "--bootstrap", "127.0.0.1:1", "--node", "n", "--action", "ASSEMBLE", "--ref", "x");
+        assertEquals(2, noVolume.exit());
+        assertTrue(noVolume.err().startsWith("invalid request: volume: is required for ASSEMBLE"), noVolume.err());
     }
 
     private static void assertFailure(Run run, String expectedStart) {
