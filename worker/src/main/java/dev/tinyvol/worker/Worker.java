@@ -31,6 +31,7 @@ public final class Worker implements AutoCloseable {
     private final WorkerMetrics metrics;
     private final BrokerProbe broker;
     private final OpsServer ops;
+    private final java.util.concurrent.ScheduledExecutorService housekeeping;
 
     public Worker(WorkerConfig config) {
         Cas cas = Cas.create(config.casDir());
@@ -42,6 +43,22 @@ public final class Worker implements AutoCloseable {
         }
         AnswerStore answers = new AnswerStore(store.root().resolve(".tinyvol/answers"));
         answers.prune(config.answerRetention());
+        // Answers older than the retention are forgotten hourly too, not only at start-up.
+        this.housekeeping = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tinyvol-housekeeping");
+            t.setDaemon(true);
+            return t;
+        });
+        housekeeping.scheduleWithFixedDelay(() -> {
+            try {
+                int pruned = answers.prune(config.answerRetention());
+                if (pruned > 0) {
+                    LOG.info("forgot {} answers older than {}", pruned, config.answerRetention());
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("pruning answers failed: {}", e.getMessage());
+            }
+        }, 1, 1, java.util.concurrent.TimeUnit.HOURS);
         Clock clock = Clock.systemUTC();
         RequestExecutor executor = new RequestExecutor(config.node(), volumes, config.maxAttempts(), config.retryBackoff(), clock);
         this.metrics = new WorkerMetrics(config.node());
@@ -104,6 +121,7 @@ public final class Worker implements AutoCloseable {
 
     @Override
     public void close() {
+        housekeeping.shutdownNow();
         if (ops != null) {
             ops.close();
             broker.close();

@@ -89,10 +89,12 @@ public final class Removal {
     }
 
     /**
-     * Removes staging and trash directories left by a process that died mid-build or mid-removal.
-     * A leftover whose volume is locked belongs to a live process and is left alone.
+     * Removes staging and trash directories left by a process that died mid-build or mid-removal,
+     * and kept manifests no volume uses any more. A leftover whose volume is locked belongs to a live
+     * process and is left alone.
      */
     public int cleanLeftovers() {
+        volumes.pruneKeptManifests();
         int cleaned = 0;
         for (Path leftover : volumes.leftovers()) {
             String volume = VolumeStore.volumeOfLeftover(leftover);

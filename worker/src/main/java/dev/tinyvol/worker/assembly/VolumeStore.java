@@ -185,6 +185,35 @@ public final class VolumeStore {
         }
     }
 
+    /** Removes kept manifests no volume record refers to any more; returns how many. */
+    public int pruneKeptManifests() {
+        java.util.Set<String> inUse = new java.util.HashSet<>();
+        try (Stream<Path> files = Files.list(records)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                String name = f.getFileName().toString();
+                if (name.endsWith(".json")) {
+                    record(name.substring(0, name.length() - ".json".length())).ifPresent(r -> inUse.add(r.manifestId()));
+                }
+            }
+        } catch (IOException e) {
+            throw IoErrors.classify(e, records.toString(), "listing volume records");
+        }
+        int removed = 0;
+        try (Stream<Path> files = Files.list(manifests)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                String name = f.getFileName().toString();
+                String id = name.endsWith(".json") ? name.substring(0, name.length() - ".json".length()) : null;
+                if (id != null && !inUse.contains(id)) {
+                    Files.deleteIfExists(f);
+                    removed++;
+                }
+            }
+        } catch (IOException e) {
+            throw IoErrors.classify(e, manifests.toString(), "pruning kept manifests");
+        }
+        return removed;
+    }
+
     /** Names of the volumes present, sorted; bookkeeping and stray names are left out. */
     public List<String> volumes() {
         List<String> names = new ArrayList<>();

@@ -113,6 +113,19 @@ class RemovalTest {
     }
 
     @Test
+    void keptManifestsNoVolumeUsesArePruned() throws Exception {
+        node.assemble("a", rootfs);
+        Manifest other = AssemblyFixture.manifest("{\"version\":2,\"entries\":{\"d\":{\"dir\":true}}}");
+        node.assemble("b", other);
+        Path kept = node.volumes().resolve(".tinyvol/manifests");
+        assertEquals(2, Files.list(kept).count());
+        node.service.teardown("b", () -> { });
+        node.service.cleanLeftovers();
+        assertEquals(1, Files.list(kept).count(), "the manifest of the torn-down volume is gone");
+        assertTrue(node.service.verify("a", false).clean(), "the one still in use is kept");
+    }
+
+    @Test
     void leftoversOfADeadProcessAreCleaned() throws Exception {
         Path staging = node.volumes().resolve(".tinyvol/staging/web-1." + java.util.UUID.randomUUID());
         Trees.file(staging, "usr/half-built", "x", 0644);
