@@ -32,11 +32,21 @@ public final class Worker implements AutoCloseable {
     private final BrokerProbe broker;
     private final OpsServer ops;
     private final java.util.concurrent.ScheduledExecutorService housekeeping;
+    private final java.util.concurrent.atomic.AtomicInteger damaged = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.CompletableFuture<List<String>> recovery;
+    private final java.nio.file.Path runningMarker;
 
     public Worker(WorkerConfig config) {
         Cas cas = Cas.create(config.casDir());
         VolumeStore store = VolumeStore.open(config.volumesDir());
         this.volumes = new VolumeService(cas, store, config.fileThreads());
+        this.runningMarker = store.runningMarker();
+        boolean uncleanStop = java.nio.file.Files.exists(runningMarker);
+        try {
+            java.nio.file.Files.writeString(store.runningMarker(), java.time.Instant.now() + "\n");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("writing " + store.runningMarker(), e);
+        }
         int cleaned = volumes.cleanLeftovers();
         if (cleaned > 0) {
             LOG.info("removed {} staging or trash directories left by an earlier process", cleaned);
@@ -62,6 +72,20 @@ public final class Worker implements AutoCloseable {
         Clock clock = Clock.systemUTC();
         RequestExecutor executor = new RequestExecutor(config.node(), volumes, config.maxAttempts(), config.retryBackoff(), clock);
         this.metrics = new WorkerMetrics(config.node());
+        metrics.damagedVolumes(damaged::get);
+        this.recovery = !uncleanStop ? java.util.concurrent.CompletableFuture.completedFuture(List.of())
+                : java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    LOG.warn("the last run did not stop cleanly (crash or power loss): checking every volume it built");
+                    List<String> found = volumes.checkAfterUncleanStop();
+                    damaged.set(found.size());
+                    if (found.isEmpty()) {
+                        LOG.info("checked the volumes after an unclean stop: all whole");
+                    } else {
+                        LOG.error("volumes not whole after an unclean stop: {}; their records are set aside, so assembling "
+                                + "them is refused until they are replaced (options.replace) or torn down", found);
+                    }
+                    return found;
+                }, housekeeping);
         metrics.freeSpace("cas", cas.root());
         metrics.freeSpace("volumes", store.root());
         this.loop = new WorkerLoop(config, new RequestHandler(config.node(), executor, answers, clock), clock, metrics);
@@ -97,6 +121,11 @@ public final class Worker implements AutoCloseable {
         return loop.exit();
     }
 
+    /** The volumes found damaged by the check after an unclean stop (empty if the last stop was clean). */
+    public java.util.concurrent.CompletableFuture<List<String>> recovery() {
+        return recovery;
+    }
+
     /** How often the consumer's partitions were revoked or lost since start. */
     public int partitionsTakenAway() {
         return loop.partitionsTakenAway();
@@ -122,6 +151,13 @@ public final class Worker implements AutoCloseable {
     @Override
     public void close() {
         housekeeping.shutdownNow();
+        if (loop.exit() == WorkerLoop.Exit.STOPPED && loop.notLive() != null) {
+            try {
+                java.nio.file.Files.deleteIfExists(runningMarker); // a clean stop
+            } catch (java.io.IOException e) {
+                LOG.warn("could not remove {}: the next start will check every volume", runningMarker);
+            }
+        }
         if (ops != null) {
             ops.close();
             broker.close();

@@ -63,6 +63,35 @@ public final class VolumeService implements AutoCloseable {
         return new VolumeLister(volumes).list();
     }
 
+    /**
+     * After an unclean stop (a crash or a power loss): checks every recorded volume against its
+     * manifest (a stat per path) and sets aside the record of each that is not whole, so it is
+     * rebuilt rather than reported unchanged. Returns the volumes found damaged.
+     */
+    public List<String> checkAfterUncleanStop() {
+        List<String> damaged = new java.util.ArrayList<>();
+        for (VolumeLister.VolumeInfo info : list()) {
+            if (!info.recorded()) {
+                continue;
+            }
+            VerifyReport report;
+            try {
+                report = verify(info.volume(), false);
+            } catch (dev.tinyvol.worker.errors.TinyVolException e) {
+                if (e.code() == dev.tinyvol.worker.errors.ErrorCode.VOLUME_NOT_FOUND
+                        || e.code() == dev.tinyvol.worker.errors.ErrorCode.MANIFEST_NOT_FOUND) {
+                    continue; // torn down or rebuilt since it was listed
+                }
+                report = null;
+            }
+            if (report == null || !report.clean()) {
+                volumes.markDamaged(info.volume());
+                damaged.add(info.volume());
+            }
+        }
+        return damaged;
+    }
+
     /** Removes staging and trash left by a process that died; run at start-up. */
     public int cleanLeftovers() {
         return removal.cleanLeftovers();

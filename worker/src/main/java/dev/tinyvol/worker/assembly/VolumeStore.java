@@ -145,6 +145,27 @@ public final class VolumeStore {
         }
     }
 
+    /**
+     * Sets a volume's record aside as {@code <name>.json.damaged}: the volume then counts as built from
+     * an unrecorded manifest, so assembling it again is refused (VOLUME_EXISTS) until it is replaced
+     * or torn down, instead of being answered UNCHANGED.
+     */
+    public void markDamaged(String volume) {
+        Path file = records.resolve(volume + ".json");
+        try {
+            Files.move(file, records.resolve(volume + ".json.damaged"), StandardCopyOption.REPLACE_EXISTING);
+        } catch (NoSuchFileException e) {
+            // No record: nothing claims the volume is whole.
+        } catch (IOException e) {
+            throw IoErrors.classify(e, file.toString(), "setting aside the record of volume " + volume);
+        }
+    }
+
+    /** The marker a running worker keeps; present at start-up means the last run did not stop cleanly. */
+    public Path runningMarker() {
+        return root.resolve(".tinyvol/worker.running");
+    }
+
     public void deleteRecord(String volume) {
         Path file = records.resolve(volume + ".json");
         try {

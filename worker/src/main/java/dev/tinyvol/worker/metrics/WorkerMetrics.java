@@ -86,6 +86,10 @@ public final class WorkerMetrics {
         deadLetters.increment();
     }
 
+    public void damagedVolumes(Supplier<Number> count) {
+        Gauge.builder("tinyvol.volumes.damaged", count).description("volumes found not whole after an unclean stop").register(registry);
+    }
+
     public void inFlight(Supplier<Number> requests) {
         Gauge.builder("tinyvol.requests.in.flight", requests).description("requests read and not yet answered").register(registry);
     }

@@ -121,6 +121,8 @@ class CrashRecoveryTest {
             }
             assertEquals(0, worker.terminate(), "SIGTERM stops the worker with exit code 0");
             assertTrue(worker.log().contains("stopped cleanly"), worker.log());
+            assertTrue(worker.log().contains("did not stop cleanly"), "after the kill, the restart checked every volume");
+            assertTrue(worker.log().contains("all whole"), worker.log());
             assertFalse(worker.log().contains("ERROR"), worker.log());
         }
     }
