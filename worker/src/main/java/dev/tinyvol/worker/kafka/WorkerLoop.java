@@ -1,27 +1,18 @@
 package dev.tinyvol.worker.kafka;
 
 import dev.tinyvol.messages.event.Request;
-import dev.tinyvol.messages.event.Result;
-import dev.tinyvol.messages.event.ResultCodec;
-import dev.tinyvol.messages.event.ResultError;
-import dev.tinyvol.messages.event.Status;
 import dev.tinyvol.worker.config.WorkerConfig;
 import dev.tinyvol.worker.metrics.WorkerMetrics;
 import dev.tinyvol.worker.node.Outcome;
-import dev.tinyvol.worker.node.RequestExecutor;
 import dev.tinyvol.worker.node.RequestHandler;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,14 +21,12 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.internals.RecordHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,8 +51,8 @@ public final class WorkerLoop implements Runnable {
     private final RequestHandler handler;
     private final Clock clock;
     private final KeyedScheduler scheduler;
-    private final Map<TopicPartition, ArrayDeque<Slot>> pending = new HashMap<>();
-    private final AtomicInteger buffered = new AtomicInteger();
+    private final Ledger ledger = new Ledger();
+    private final OutgoingRecords outgoing;
     private final CountDownLatch finished = new CountDownLatch(1);
     private final CountDownLatch assigned = new CountDownLatch(1);
     private final AtomicInteger partitionsTakenAway = new AtomicInteger();
@@ -82,7 +71,8 @@ public final class WorkerLoop implements Runnable {
         this.handler = handler;
         this.clock = clock;
         this.metrics = metrics;
-        metrics.inFlight(buffered::get);
+        this.outgoing = new OutgoingRecords(config, handler, clock);
+        metrics.inFlight(ledger::size);
         this.scheduler = new KeyedScheduler(config.concurrency());
     }
 
@@ -183,8 +173,7 @@ public final class WorkerLoop implements Runnable {
         } else {
             outcome = CompletableFuture.completedFuture(((RequestHandler.Parsed.Done) parsed).outcome());
         }
-        pending.computeIfAbsent(tp, k -> new ArrayDeque<>()).add(new Slot(record, outcome));
-        buffered.incrementAndGet();
+        ledger.add(tp, new Slot(record, outcome));
     }
 
     /**
@@ -196,28 +185,19 @@ public final class WorkerLoop implements Runnable {
         if (System.currentTimeMillis() < commitBackoffUntil) {
             return;
         }
-        Map<TopicPartition, List<Slot>> ready = new HashMap<>();
-        for (Map.Entry<TopicPartition, ArrayDeque<Slot>> e : pending.entrySet()) {
-            List<Slot> done = new ArrayList<>();
-            for (Slot slot : e.getValue()) {
-                if (!slot.outcome.isDone()) {
-                    break;
-                }
-                done.add(slot);
-            }
-            if (!done.isEmpty()) {
-                ready.put(e.getKey(), done);
-            }
-        }
+        Map<TopicPartition, List<Slot>> ready = ledger.completedHeads();
         if (ready.isEmpty()) {
             return;
         }
+        List<OutgoingRecords.Outgoing> sent = new ArrayList<>();
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         try {
             producer.beginTransaction();
             for (Map.Entry<TopicPartition, List<Slot>> e : ready.entrySet()) {
                 for (Slot slot : e.getValue()) {
-                    producer.send(recordFor(slot));
+                    OutgoingRecords.Outgoing out = outgoing.of(slot);
+                    producer.send(out.record());
+                    sent.add(out);
                 }
                 List<Slot> done = e.getValue();
                 offsets.put(e.getKey(), new OffsetAndMetadata(done.get(done.size() - 1).record.offset() + 1));
@@ -227,22 +207,18 @@ public final class WorkerLoop implements Runnable {
         } catch (ProducerFencedException | InvalidProducerEpochException | FencedInstanceIdException e) {
             throw e;
         } catch (KafkaException e) {
-            LOG.warn("publishing {} results failed ({}); will try again", count(ready.values()), e.getMessage());
+            LOG.warn("publishing {} results failed ({}); will try again", sent.size(), e.getMessage());
             recoverProducer();
             commitBackoffUntil = System.currentTimeMillis() + 500;
             return;
         }
-        for (Map.Entry<TopicPartition, List<Slot>> e : ready.entrySet()) {
-            ArrayDeque<Slot> queue = pending.get(e.getKey());
-            for (Slot slot : e.getValue()) {
-                queue.poll();
-                if (outcomeOf(slot) instanceof Outcome.Answer answer) {
-                    metrics.committed(answer.result());
-                } else {
-                    metrics.deadLettered();
-                }
+        ledger.release(ready);
+        for (OutgoingRecords.Outgoing out : sent) {
+            if (out.outcome() instanceof Outcome.Answer answer) {
+                metrics.committed(answer.result());
+            } else {
+                metrics.deadLettered();
             }
-            buffered.addAndGet(-e.getValue().size());
         }
     }
 
@@ -284,47 +260,8 @@ public final class WorkerLoop implements Runnable {
         }
     }
 
-    private ProducerRecord<byte[], byte[]> recordFor(Slot slot) {
-        Outcome outcome = outcomeOf(slot);
-        if (outcome instanceof Outcome.Answer answer) {
-            Result result = answer.result();
-            return new ProducerRecord<>(config.resultsTopic(), null, result.key().getBytes(StandardCharsets.UTF_8),
-                    ResultCodec.encode(result), List.of(new RecordHeader("requestId", result.requestId().getBytes(StandardCharsets.UTF_8))));
-        }
-        ConsumerRecord<byte[], byte[]> r = slot.record;
-        String reason = ((Outcome.DeadLetter) outcome).reason();
-        LOG.warn("dead-lettered {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), reason);
-        return new ProducerRecord<>(config.deadLetterTopic(), null, r.key(), r.value(), List.of(
-                header("tinyvol.dlq.reason", reason),
-                header("tinyvol.dlq.topic", r.topic()),
-                header("tinyvol.dlq.partition", String.valueOf(r.partition())),
-                header("tinyvol.dlq.offset", String.valueOf(r.offset())),
-                header("tinyvol.dlq.node", config.node()),
-                header("tinyvol.dlq.time", clock.instant().toString())));
-    }
-
-    /** The outcome of finished work; a failure of the machinery itself becomes a FAILED result, never silence. */
-    private Outcome outcomeOf(Slot slot) {
-        try {
-            return slot.outcome.join();
-        } catch (CompletionException | java.util.concurrent.CancellationException e) {
-            Throwable cause = e.getCause() == null ? e : e.getCause();
-            RequestHandler.Parsed parsed = handler.parse(slot.record.value(), clock.instant());
-            Request request = ((RequestHandler.Parsed.Ready) parsed).request();
-            Instant now = clock.instant();
-            return new Outcome.Answer(new Result(Request.SCHEMA_VERSION, request.requestId(), request.correlationId(),
-                    request.action(), config.node(), request.volume(), Status.FAILED, null, null, 0, 0, 0, 0, 0, 0, 1,
-                    List.of(new ResultError("INTERNAL_ERROR", null, cause.getClass().getSimpleName() + ": " + cause.getMessage())),
-                    List.of(), now, now, RequestExecutor.VERSION, List.of(), null));
-        }
-    }
-
-    private static RecordHeader header(String key, String value) {
-        return new RecordHeader(key, value.getBytes(StandardCharsets.UTF_8));
-    }
-
     private void applyBackpressure() {
-        int n = buffered.get();
+        int n = ledger.size();
         if (!paused && n >= config.maxBuffered()) {
             consumer.pause(consumer.assignment());
             paused = true;
@@ -338,15 +275,15 @@ public final class WorkerLoop implements Runnable {
     /** On stop: no more polling; wait for running work up to the grace period, publish it, abandon the rest. */
     private void drain() {
         long deadline = System.currentTimeMillis() + config.shutdownGrace().toMillis();
-        while (buffered.get() > 0 && System.currentTimeMillis() < deadline) {
+        while (ledger.size() > 0 && System.currentTimeMillis() < deadline) {
             publishCompleted();
-            if (buffered.get() > 0) {
+            if (ledger.size() > 0) {
                 sleep(10);
             }
         }
-        if (buffered.get() > 0) {
+        if (ledger.size() > 0) {
             LOG.warn("stopping with {} requests unfinished after {}: they were not committed and will be read again",
-                    buffered.get(), config.shutdownGrace());
+                    ledger.size(), config.shutdownGrace());
         }
         LOG.info("stopped cleanly");
     }
@@ -358,8 +295,7 @@ public final class WorkerLoop implements Runnable {
                 partitionsTakenAway.incrementAndGet();
             }
             long deadline = System.currentTimeMillis() + Math.min(10_000, config.shutdownGrace().toMillis());
-            while (partitions.stream().anyMatch(tp -> !pending.getOrDefault(tp, new ArrayDeque<>()).isEmpty())
-                    && System.currentTimeMillis() < deadline) {
+            while (ledger.holdsAny(partitions) && System.currentTimeMillis() < deadline) {
                 commitBackoffUntil = 0;
                 publishCompleted();
                 sleep(10);
@@ -382,18 +318,11 @@ public final class WorkerLoop implements Runnable {
         }
 
         private void drop(Collection<TopicPartition> partitions) {
-            for (TopicPartition tp : partitions) {
-                ArrayDeque<Slot> dropped = pending.remove(tp);
-                if (dropped != null && !dropped.isEmpty()) {
-                    buffered.addAndGet(-dropped.size());
-                    LOG.info("{}: {} unanswered requests left to the partition's next owner", tp, dropped.size());
-                }
+            int dropped = ledger.drop(partitions);
+            if (dropped > 0) {
+                LOG.info("{}: {} unanswered requests left to the partitions' next owner", partitions, dropped);
             }
         }
-    }
-
-    private static int count(Collection<List<Slot>> lists) {
-        return lists.stream().mapToInt(List::size).sum();
     }
 
     private static void closeQuietly(AutoCloseable closeable) {
