@@ -7,15 +7,14 @@ import dev.tinyvol.messages.manifest.ManifestCodec;
 import dev.tinyvol.messages.manifest.ManifestEntry;
 import dev.tinyvol.worker.cas.BlobKey;
 import dev.tinyvol.worker.cas.Cas;
+import dev.tinyvol.worker.concurrent.WorkerPool;
 import dev.tinyvol.worker.errors.ErrorCode;
 import dev.tinyvol.worker.errors.IoErrors;
 import dev.tinyvol.worker.errors.TinyVolException;
-import dev.tinyvol.worker.posix.PosixFiles;
 import dev.tinyvol.worker.posix.PosixFiles.Stat;
+import dev.tinyvol.worker.posix.PosixFiles;
 import dev.tinyvol.worker.progress.Progress;
 import java.io.IOException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -27,11 +26,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds a volume from a manifest: resolves every blob instance first (so a missing or damaged blob
@@ -147,7 +148,7 @@ public final class Assembler {
         }
 
         Checked await() {
-            TreeDeleter.awaitAll(slices);
+            WorkerPool.awaitAll(slices);
             try {
                 return new Checked(sizes, identity.get());
             } catch (ExecutionException e) {

@@ -7,6 +7,7 @@ import dev.tinyvol.messages.manifest.ManifestEntry;
 import dev.tinyvol.messages.manifest.SymlinkEntry;
 import dev.tinyvol.worker.cas.BlobKey;
 import dev.tinyvol.worker.cas.Cas;
+import dev.tinyvol.worker.concurrent.WorkerPool;
 import dev.tinyvol.worker.errors.ErrorCode;
 import dev.tinyvol.worker.errors.IoErrors;
 import dev.tinyvol.worker.errors.TinyVolException;
@@ -107,7 +108,7 @@ final class TreeBuild {
                 List<String> part = level.subList(from, Math.min(level.size(), from + slice));
                 tasks.add(pool.submit(() -> part.forEach(dir -> mkdir(dir, chmodEach))));
             }
-            TreeDeleter.awaitAll(tasks);
+            WorkerPool.awaitAll(tasks);
         }
         progress.update("directories", dirsCreated.get(), dirs.size());
     }
@@ -146,7 +147,7 @@ final class TreeBuild {
             List<Map.Entry<String, ManifestEntry>> part = leaves.subList(from, Math.min(leaves.size(), from + slice));
             tasks.add(pool.submit(() -> place(part, leaves.size())));
         }
-        TreeDeleter.awaitAll(tasks);
+        WorkerPool.awaitAll(tasks);
     }
 
     private void place(List<Map.Entry<String, ManifestEntry>> part, long total) {

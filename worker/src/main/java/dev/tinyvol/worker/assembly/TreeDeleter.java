@@ -1,10 +1,11 @@
 package dev.tinyvol.worker.assembly;
 
+import dev.tinyvol.worker.concurrent.WorkerPool;
 import dev.tinyvol.worker.errors.ErrorCode;
 import dev.tinyvol.worker.errors.IoErrors;
 import dev.tinyvol.worker.errors.TinyVolException;
-import dev.tinyvol.worker.posix.PosixFiles;
 import dev.tinyvol.worker.posix.PosixFiles.Stat;
+import dev.tinyvol.worker.posix.PosixFiles;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -12,7 +13,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
@@ -57,7 +57,7 @@ final class TreeDeleter {
         } catch (IOException e) {
             throw IoErrors.classify(e, root.toString(), "listing " + root);
         }
-        awaitAll(subtrees);
+        WorkerPool.awaitAll(subtrees);
         deleteOne(root);
         return new Removed(files.get(), dirs.get() + 1);
     }
@@ -97,25 +97,6 @@ final class TreeDeleter {
             // Already gone: removal is idempotent.
         } catch (IOException e) {
             throw IoErrors.classify(e, path.toString(), "removing " + path);
-        }
-    }
-
-    static void awaitAll(List<Future<?>> futures) {
-        RuntimeException first = null;
-        for (Future<?> f : futures) {
-            try {
-                f.get();
-            } catch (ExecutionException e) {
-                if (first == null) {
-                    first = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new TinyVolException(ErrorCode.INTERRUPTED, null, "interrupted");
-            }
-        }
-        if (first != null) {
-            throw first;
         }
     }
 }

@@ -10,11 +10,12 @@ import dev.tinyvol.messages.manifest.SymlinkEntry;
 import dev.tinyvol.worker.cas.BlobKey;
 import dev.tinyvol.worker.cas.Cas;
 import dev.tinyvol.worker.cas.Sha256;
+import dev.tinyvol.worker.concurrent.WorkerPool;
 import dev.tinyvol.worker.errors.ErrorCode;
 import dev.tinyvol.worker.errors.IoErrors;
 import dev.tinyvol.worker.errors.TinyVolException;
-import dev.tinyvol.worker.posix.PosixFiles;
 import dev.tinyvol.worker.posix.PosixFiles.Stat;
+import dev.tinyvol.worker.posix.PosixFiles;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -90,7 +91,7 @@ public final class Verifier {
                     check(root, dir, DirEntry.DEFAULT, copied, deep, tally);
                 }
             }
-            TreeDeleter.awaitAll(tasks);
+            WorkerPool.awaitAll(tasks);
             findExtras(root, manifest, dirs, tally);
             List<VerifyReport.Problem> problems = new ArrayList<>(tally.problems);
             problems.sort(java.util.Comparator.comparing(VerifyReport.Problem::path));

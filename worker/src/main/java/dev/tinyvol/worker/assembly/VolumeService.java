@@ -2,6 +2,7 @@ package dev.tinyvol.worker.assembly;
 
 import dev.tinyvol.messages.manifest.Manifest;
 import dev.tinyvol.worker.cas.Cas;
+import dev.tinyvol.worker.concurrent.WorkerPool;
 import dev.tinyvol.worker.progress.Progress;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -23,8 +24,8 @@ public final class VolumeService implements AutoCloseable {
     public VolumeService(Cas cas, VolumeStore volumes, int threads) {
         this.cas = cas;
         this.volumes = volumes;
-        this.pool = WorkerPool.create(threads);
-        this.checker = WorkerPool.create(threads);
+        this.pool = WorkerPool.create("tinyvol-fs", threads);
+        this.checker = WorkerPool.create("tinyvol-check", threads);
         this.assembler = new Assembler(cas, volumes, pool, threads, checker);
         this.removal = new Removal(volumes, pool);
         this.verifier = new Verifier(cas, volumes, pool);

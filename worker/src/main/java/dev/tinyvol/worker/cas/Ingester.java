@@ -7,11 +7,12 @@ import dev.tinyvol.messages.manifest.ManifestCodec;
 import dev.tinyvol.messages.manifest.ManifestEntry;
 import dev.tinyvol.messages.manifest.ManifestException;
 import dev.tinyvol.messages.manifest.SymlinkEntry;
+import dev.tinyvol.worker.concurrent.WorkerPool;
 import dev.tinyvol.worker.errors.ErrorCode;
 import dev.tinyvol.worker.errors.IoErrors;
 import dev.tinyvol.worker.errors.TinyVolException;
-import dev.tinyvol.worker.posix.PosixFiles;
 import dev.tinyvol.worker.posix.PosixFiles.Stat;
+import dev.tinyvol.worker.posix.PosixFiles;
 import dev.tinyvol.worker.progress.Progress;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -26,10 +27,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -71,52 +71,25 @@ public final class Ingester {
         AtomicLong bytes = new AtomicLong();
         AtomicLong newBytes = new AtomicLong();
         AtomicLong done = new AtomicLong();
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "tinyvol-ingest");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = WorkerPool.create("tinyvol-ingest", threads);
+        AtomicBoolean failed = new AtomicBoolean();
         try {
             List<Future<?>> futures = new ArrayList<>(scan.files.size());
             for (Map.Entry<String, Stat> f : scan.files.entrySet()) {
                 futures.add(pool.submit(() -> {
-                    Path file = source.resolve(f.getKey());
-                    Stat stat = f.getValue();
-                    String digest;
+                    if (failed.get()) {
+                        return; // one file failed: the ingest fails, the rest need not be read
+                    }
                     try {
-                        digest = Sha256.of(file);
-                    } catch (IOException e) {
-                        throw IoErrors.classify(e, f.getKey(), "reading " + file);
+                        ingestFile(source, f.getKey(), f.getValue(), format, files, newDigests, bytes, newBytes, warnings);
+                    } catch (RuntimeException e) {
+                        failed.set(true);
+                        throw e;
                     }
-                    BlobKey key = format == 1 ? BlobKey.bare(digest)
-                            : new BlobKey(digest, stat.permissions(), stat.uid(), stat.gid());
-                    Cas.InstanceState state = cas.inspect(key);
-                    if (state != Cas.InstanceState.INTACT) {
-                        if (state == Cas.InstanceState.DAMAGED) {
-                            warnings.add("blob " + key + " had been changed through a link; replaced with the content of " + f.getKey());
-                            cas.replace(key, file);
-                        } else {
-                            cas.store(key, file);
-                        }
-                        newDigests.add(digest);
-                        newBytes.addAndGet(stat.size());
-                    }
-                    bytes.addAndGet(stat.size());
-                    files.put(f.getKey(), new FileEntry(key.digest(), key.mode(), key.uid(), key.gid()));
                     progress.update("hashing", done.incrementAndGet(), scan.files.size());
                 }));
             }
-            for (Future<?> future : futures) {
-                future.get();
-            }
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TinyVolException(ErrorCode.INTERRUPTED, source.toString(), "ingest interrupted");
+            WorkerPool.awaitAll(futures);
         } finally {
             pool.shutdownNow();
         }
@@ -139,6 +112,34 @@ public final class Ingester {
         }
         return new IngestReport(ref, ManifestCodec.identity(manifest), format, files.size(), scan.dirs, scan.symlinks,
                 newBlobs, bytes.get(), newBytes.get(), scan.skipped, (System.nanoTime() - start) / 1_000_000, shown);
+    }
+
+    /** Hashes one file and stores its instance if the CAS lacks it (or holds a damaged one). */
+    private void ingestFile(Path source, String rel, Stat stat, int format, Map<String, FileEntry> files,
+                            Set<String> newDigests, AtomicLong bytes, AtomicLong newBytes, List<String> warnings) {
+        Path file = source.resolve(rel);
+        String digest;
+        try {
+            digest = Sha256.of(file);
+        } catch (IOException e) {
+            throw IoErrors.classify(e, rel, "reading " + file);
+        }
+        BlobKey key = format == 1 ? BlobKey.bare(digest) : new BlobKey(digest, stat.permissions(), stat.uid(), stat.gid());
+        Cas.InstanceState state = cas.inspect(key);
+        boolean stored = false;
+        if (state == Cas.InstanceState.DAMAGED) {
+            warnings.add("blob " + key + " had been changed through a link; replaced with the content of " + rel);
+            cas.replace(key, file);
+            stored = true;
+        } else if (state == Cas.InstanceState.MISSING) {
+            stored = cas.store(key, file); // false: another thread stored the same instance first
+        }
+        if (stored) {
+            newDigests.add(digest);
+            newBytes.addAndGet(stat.size());
+        }
+        bytes.addAndGet(stat.size());
+        files.put(rel, new FileEntry(key.digest(), key.mode(), key.uid(), key.gid()));
     }
 
     /** What a walk of the source tree found; regular files are hashed afterwards. */

@@ -1,14 +1,14 @@
 package dev.tinyvol.worker.cli;
 
-import dev.tinyvol.worker.assembly.WorkerPool;
 import dev.tinyvol.worker.bench.AssemblyBenchmark;
+import dev.tinyvol.worker.concurrent.WorkerPool;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code tinyvol bench}: assembly and teardown speed against cp -al and rm -rf, in one run. */
 @Command(name = "bench", mixinStandardHelpOptions = true,

@@ -7,12 +7,12 @@ import dev.tinyvol.worker.assembly.VerifyReport;
 import dev.tinyvol.worker.assembly.VolumeLister.VolumeInfo;
 import dev.tinyvol.worker.assembly.VolumeService;
 import dev.tinyvol.worker.assembly.VolumeStore;
-import dev.tinyvol.worker.assembly.WorkerPool;
 import dev.tinyvol.worker.bench.TreeGenerator;
 import dev.tinyvol.worker.cas.Cas;
 import dev.tinyvol.worker.cas.IngestReport;
 import dev.tinyvol.worker.cas.Ingester;
 import dev.tinyvol.worker.cas.ManifestStore;
+import dev.tinyvol.worker.concurrent.WorkerPool;
 import dev.tinyvol.worker.posix.PosixFiles;
 import dev.tinyvol.worker.progress.Progress;
 import java.io.IOException;
@@ -20,9 +20,9 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code tinyvol demo}: the whole local job on sample data, start to end. */
 @Command(name = "demo", mixinStandardHelpOptions = true,

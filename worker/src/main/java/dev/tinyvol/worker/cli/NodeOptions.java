@@ -2,8 +2,8 @@ package dev.tinyvol.worker.cli;
 
 import dev.tinyvol.worker.assembly.VolumeService;
 import dev.tinyvol.worker.assembly.VolumeStore;
-import dev.tinyvol.worker.assembly.WorkerPool;
 import dev.tinyvol.worker.cas.Cas;
+import dev.tinyvol.worker.concurrent.WorkerPool;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
