@@ -142,7 +142,7 @@ public final class PipelineBenchmark {
             }
             long b0 = System.nanoTime();
             for (Request r : requests) {
-                sender.sendAsync(topic, r);
+                sender.sendAsync(r);
             }
             sender.flush();
             long sentAt = System.nanoTime();

@@ -2,11 +2,13 @@ package dev.tinyvol.client;
 
 import dev.tinyvol.messages.event.Request;
 import dev.tinyvol.messages.event.RequestCodec;
+import dev.tinyvol.messages.event.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -14,7 +16,11 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
-/** Publishes requests to a node's topic, keyed by volume, with an idempotent producer. */
+/**
+ * Publishes requests to nodes' topics ({@code tinyvol.requests.<node>}, keyed by volume) with an
+ * idempotent producer, and says in plain words why a send failed (no such node topic, Kafka not
+ * reachable).
+ */
 public final class RequestSender implements AutoCloseable {
 
     private final KafkaProducer<byte[], byte[]> producer;
@@ -22,54 +28,76 @@ public final class RequestSender implements AutoCloseable {
     public RequestSender(Map<String, Object> kafka) {
         Map<String, Object> props = new HashMap<>(kafka);
         props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 0);
-        props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
+        props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    /** Sends and waits for the broker to have it. */
+    /**
+     * Sends the request to its node's topic; the future completes once the broker has it. May block
+     * while the topic's metadata is fetched (up to max.block.ms).
+     */
+    public CompletableFuture<Void> sendAsync(Request request) {
+        return sendAsync(Topics.requests(request.node()), request);
+    }
+
+    /** As {@link #sendAsync(Request)}, to a topic of the caller's naming. */
+    public CompletableFuture<Void> sendAsync(String topic, Request request) {
+        return sendRawAsync(topic, request.key().getBytes(StandardCharsets.UTF_8), RequestCodec.encode(request));
+    }
+
+    /** Sends the request to an explicit topic and waits for the broker to have it. */
     public void send(String topic, Request request) {
+        await(sendAsync(topic, request));
+    }
+
+    /** Sends raw bytes (for tools and tests that publish what a foreign client would) and waits. */
+    public void sendRaw(String topic, byte[] key, byte[] value) {
+        await(sendRawAsync(topic, key, value));
+    }
+
+    private CompletableFuture<Void> sendRawAsync(String topic, byte[] key, byte[] value) {
+        CompletableFuture<Void> sent = new CompletableFuture<>();
         try {
-            producer.send(new ProducerRecord<>(topic, request.key().getBytes(StandardCharsets.UTF_8), RequestCodec.encode(request)))
-                    .get(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while sending " + request.requestId(), e);
-        } catch (ExecutionException | TimeoutException | org.apache.kafka.common.KafkaException e) {
-            throw failure(topic, e);
+            producer.send(new ProducerRecord<>(topic, key, value), (metadata, e) -> {
+                if (e == null) {
+                    sent.complete(null);
+                } else {
+                    sent.completeExceptionally(failure(topic, e));
+                }
+            });
+        } catch (RuntimeException e) {
+            sent.completeExceptionally(failure(topic, e));
         }
-    }
-
-    private static IllegalStateException failure(String topic, Exception e) {
-        Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-        if (cause.getMessage() != null && cause.getMessage().contains("not present in metadata")) {
-            return new IllegalStateException("topic " + topic + " does not exist: no worker has started for that node "
-                    + "(a worker creates its topic), or the node id is misspelt", cause);
-        }
-        return new IllegalStateException("sending to " + topic + " failed: " + cause.getMessage()
-                + "; check that Kafka is reachable at the bootstrap address", cause);
-    }
-
-    /** Sends without waiting; {@link #flush()} waits for everything sent so far. */
-    public void sendAsync(String topic, Request request) {
-        producer.send(new ProducerRecord<>(topic, request.key().getBytes(StandardCharsets.UTF_8), RequestCodec.encode(request)));
+        return sent;
     }
 
     public void flush() {
         producer.flush();
     }
 
-    /** Sends raw bytes (for tools and tests that publish what a foreign client would). */
-    public void sendRaw(String topic, byte[] key, byte[] value) {
+    private static void await(CompletableFuture<Void> sent) {
         try {
-            producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
+            sent.get(60, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while sending", e);
-        } catch (ExecutionException | TimeoutException | org.apache.kafka.common.KafkaException e) {
-            throw failure(topic, e);
+        } catch (java.util.concurrent.ExecutionException | CompletionException e) {
+            throw e.getCause() instanceof IllegalStateException ise ? ise : new IllegalStateException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the broker did not acknowledge within 60 s; check that Kafka is reachable", e);
         }
+    }
+
+    private static IllegalStateException failure(String topic, Exception e) {
+        if (String.valueOf(e.getMessage()).contains("not present in metadata")) {
+            String node = topic.startsWith(Topics.REQUESTS_PREFIX) ? topic.substring(Topics.REQUESTS_PREFIX.length()) : topic;
+            return new IllegalStateException("topic " + topic + " does not exist: no worker has started for node " + node
+                    + " (a worker creates its topic), or the node id is misspelt", e);
+        }
+        return new IllegalStateException("sending to " + topic + " failed: " + e.getMessage()
+                + "; check that Kafka is reachable at the bootstrap address", e);
     }
 
     @Override

@@ -28,9 +28,17 @@ public final class ResultWatcher implements AutoCloseable {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                .map(p -> new TopicPartition(topic, p.partition())).toList();
+        List<TopicPartition> partitions;
+        try {
+            partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            consumer.close(Duration.ZERO);
+            throw new IllegalStateException("cannot reach Kafka at " + kafka.get("bootstrap.servers")
+                    + " (no answer within 30 s): check the bootstrap address and that the brokers run", e);
+        }
         if (partitions.isEmpty()) {
+            consumer.close(Duration.ZERO);
             throw new IllegalStateException("topic " + topic + " does not exist (a worker creates it when it starts)");
         }
         consumer.assign(partitions);
@@ -65,6 +73,11 @@ public final class ResultWatcher implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /** Makes a {@link #read} in progress on another thread end at once (with a WakeupException). */
+    public void wakeup() {
+        consumer.wakeup();
     }
 
     @Override

@@ -58,7 +58,7 @@ final class FleetAssembleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<String> targets = nodes.resolve();
+        List<String> targets = nodes.resolve(spec.commandLine());
         Manifest manifest = source.file == null ? null : ManifestStore.loadFile(source.file);
         RequestTemplate template = new RequestTemplate(Action.ASSEMBLE, volume, source.ref, manifest,
                 new RequestOptions(replace, true, false, false));

@@ -44,7 +44,7 @@ final class FleetTeardownCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<String> targets = nodes.resolve();
+        List<String> targets = nodes.resolve(spec.commandLine());
         RequestTemplate template = RequestTemplate.teardown(volume);
         if (await) {
             return FleetRun.run(spec, kafka, targets, template, Durations.parse(timeout), output.json);

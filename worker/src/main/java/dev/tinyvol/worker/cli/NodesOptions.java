@@ -17,7 +17,8 @@ final class NodesOptions {
     @Option(names = "--nodes-file", paramLabel = "FILE", description = "A file of node ids, one a line.")
     Path file;
 
-    List<String> resolve() {
+    /** The nodes, each once, in the order given; a usage error if there are none or the file is unreadable. */
+    List<String> resolve(picocli.CommandLine commandLine) {
         LinkedHashSet<String> all = new LinkedHashSet<>();
         if (nodes != null) {
             nodes.stream().map(String::strip).filter(s -> !s.isEmpty()).forEach(all::add);
@@ -26,11 +27,11 @@ final class NodesOptions {
             try {
                 Files.readAllLines(file).stream().map(l -> l.replaceAll("#.*", "").strip()).filter(s -> !s.isEmpty()).forEach(all::add);
             } catch (IOException e) {
-                throw new IllegalArgumentException("cannot read --nodes-file " + file + ": " + e.getMessage());
+                throw new picocli.CommandLine.ParameterException(commandLine, "cannot read --nodes-file " + file + ": " + e.getMessage());
             }
         }
         if (all.isEmpty()) {
-            throw new IllegalArgumentException("no nodes: give --nodes n1,n2,… or --nodes-file FILE");
+            throw new picocli.CommandLine.ParameterException(commandLine, "no nodes: give --nodes n1,n2,… or --nodes-file FILE");
         }
         return new ArrayList<>(all);
     }

@@ -98,9 +98,8 @@ final class SubmitCommand implements Callable<Integer> {
         try {
             // What a worker would refuse is refused here, naming the field, before anything is sent.
             RequestCodec.decode(RequestCodec.encode(request));
-        } catch (InvalidRequestException | NullPointerException e) {
-            String why = e instanceof InvalidRequestException ? e.getMessage() : "volume: is required for " + action;
-            throw new CommandLine.ParameterException(spec.commandLine(), "invalid request: " + why);
+        } catch (InvalidRequestException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "invalid request: " + e.getMessage());
         }
         Map<String, Object> settings = kafka.clientSettings();
         String requestTopic = topic != null ? topic : Topics.requests(node);
@@ -114,7 +113,7 @@ final class SubmitCommand implements Callable<Integer> {
             return 0;
         }
         Result result;
-        try (TinyVolClient client = TinyVolClient.connect(settings, resultsTopic)) {
+        try (TinyVolClient client = TinyVolClient.connect(settings, resultsTopic, n -> requestTopic)) {
             result = client.submit(request, Durations.parse(timeout)).join();
         } catch (java.util.concurrent.CompletionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();

@@ -55,6 +55,9 @@ public final class TinyVolCli implements Runnable {
             PrintWriter err = commandLine.getErr();
             if (e instanceof TinyVolException t) {
                 err.println("tinyvol: " + t.code() + ": " + oneLine(t.getMessage()));
+            } else if (e instanceof IllegalStateException || e instanceof java.io.UncheckedIOException) {
+                // Written for people already (Kafka not reachable, a topic missing, a file unreadable).
+                err.println("tinyvol: ERROR: " + oneLine(String.valueOf(e.getMessage())));
             } else {
                 err.println("tinyvol: " + e.getClass().getSimpleName() + ": " + oneLine(String.valueOf(e.getMessage())));
                 if (System.getenv("TINYVOL_DEBUG") != null) {
