@@ -33,10 +33,6 @@ public final class ManifestCodec {
     private ManifestCodec() {
     }
 
-    public static ObjectMapper mapper() {
-        return MAPPER;
-    }
-
     public static Manifest parse(byte[] json) {
         try (JsonParser parser = MAPPER.getFactory().createParser(json)) {
             return new ManifestReader(parser).read();

@@ -24,6 +24,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
@@ -58,47 +59,57 @@ public final class Verifier {
 
     /** Verifies against the manifest the volume was built from, as its record says. */
     public VerifyReport verify(String volume, boolean deep) {
-        VolumeRecord record = volumes.record(volume).orElseThrow(() -> new TinyVolException(ErrorCode.MANIFEST_NOT_FOUND, volume,
-                "volume " + volume + " has no record of the manifest it was built from; name one with --ref or --manifest"));
-        Manifest manifest = volumes.keptManifest(record.manifestId()).orElseThrow(() -> new TinyVolException(
-                ErrorCode.MANIFEST_NOT_FOUND, volume, "the manifest volume " + volume + " was built from ("
-                + record.manifestId() + ") is no longer kept; name it with --ref or --manifest"));
-        return verify(volume, manifest, deep);
+        long start = System.nanoTime();
+        try (VolumeLocks.Held lock = volumes.lock(volume, () -> { })) {
+            VolumeRecord record = volumes.record(volume).orElseThrow(() -> new TinyVolException(ErrorCode.MANIFEST_NOT_FOUND, volume,
+                    "volume " + volume + " has no record of the manifest it was built from; name one with --ref or --manifest"));
+            Manifest manifest = volumes.keptManifest(record.manifestId()).orElseThrow(() -> new TinyVolException(
+                    ErrorCode.MANIFEST_NOT_FOUND, volume, "the manifest volume " + volume + " was built from ("
+                    + record.manifestId() + ") is no longer kept; name it with --ref or --manifest"));
+            return compare(volume, manifest, record.manifestId(), new HashSet<>(record.copiedPaths()), deep, start);
+        }
     }
 
+    /** Verifies against {@code manifest}; files copied at assembly are known only if it is the one built from. */
     public VerifyReport verify(String volume, Manifest manifest, boolean deep) {
         long start = System.nanoTime();
         try (VolumeLocks.Held lock = volumes.lock(volume, () -> { })) {
-            Path root = volumes.volumePath(volume);
-            if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
-                throw new TinyVolException(ErrorCode.VOLUME_NOT_FOUND, volume, "there is no volume " + volume + " in " + volumes.root());
-            }
             String manifestId = ManifestCodec.identity(manifest);
             Set<String> copied = volumes.record(volume)
                     .filter(r -> r.manifestId().equals(manifestId))
                     .map(r -> (Set<String>) new HashSet<>(r.copiedPaths()))
                     .orElse(Set.of());
-            Tally tally = new Tally();
-            NavigableSet<String> dirs = Assembler.directoriesOf(manifest);
-            List<Map.Entry<String, ManifestEntry>> entries = new ArrayList<>(manifest.entries().entrySet());
-            List<Future<?>> tasks = new ArrayList<>();
-            for (int from = 0; from < entries.size(); from += SLICE) {
-                List<Map.Entry<String, ManifestEntry>> part = entries.subList(from, Math.min(entries.size(), from + SLICE));
-                tasks.add(pool.submit(() -> part.forEach(e -> check(root, e.getKey(), e.getValue(), copied, deep, tally))));
-            }
-            for (String dir : dirs) {
-                if (!manifest.entries().containsKey(dir)) {
-                    check(root, dir, DirEntry.DEFAULT, copied, deep, tally);
-                }
-            }
-            WorkerPool.awaitAll(tasks);
-            findExtras(root, manifest, dirs, tally);
-            List<VerifyReport.Problem> problems = new ArrayList<>(tally.problems);
-            problems.sort(java.util.Comparator.comparing(VerifyReport.Problem::path));
-            return new VerifyReport(volume, manifestId, deep, tally.verified.get(), tally.mismatched.get(), tally.missing.get(),
-                    tally.extra.get(), problems.subList(0, Math.min(problems.size(), VerifyReport.MAX_LISTED)),
-                    (System.nanoTime() - start) / 1_000_000);
+            return compare(volume, manifest, manifestId, copied, deep, start);
         }
+    }
+
+    /** The comparison itself; the caller holds the volume's lock. */
+    private VerifyReport compare(String volume, Manifest manifest, String manifestId, Set<String> copied, boolean deep,
+                                 long start) {
+        Path root = volumes.volumePath(volume);
+        if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+            throw new TinyVolException(ErrorCode.VOLUME_NOT_FOUND, volume, "there is no volume " + volume + " in " + volumes.root());
+        }
+        Tally tally = new Tally();
+        NavigableSet<String> dirs = Assembler.directoriesOf(manifest);
+        List<Map.Entry<String, ManifestEntry>> entries = new ArrayList<>(manifest.entries().entrySet());
+        List<Future<?>> tasks = new ArrayList<>();
+        for (int from = 0; from < entries.size(); from += SLICE) {
+            List<Map.Entry<String, ManifestEntry>> part = entries.subList(from, Math.min(entries.size(), from + SLICE));
+            tasks.add(pool.submit(() -> part.forEach(e -> check(root, e.getKey(), e.getValue(), copied, deep, tally))));
+        }
+        for (String dir : dirs) {
+            if (!manifest.entries().containsKey(dir)) {
+                check(root, dir, DirEntry.DEFAULT, copied, deep, tally);
+            }
+        }
+        WorkerPool.awaitAll(tasks);
+        findExtras(root, manifest, dirs, tally);
+        List<VerifyReport.Problem> problems = new ArrayList<>(tally.problems);
+        problems.sort(Comparator.comparing(VerifyReport.Problem::path));
+        return new VerifyReport(volume, manifestId, deep, tally.verified.get(), tally.mismatched.get(), tally.missing.get(),
+                tally.extra.get(), problems.subList(0, Math.min(problems.size(), VerifyReport.MAX_LISTED)),
+                (System.nanoTime() - start) / 1_000_000);
     }
 
     private static final class Tally {

@@ -15,10 +15,13 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A node's content-addressed store (DESIGN.md, "The local CAS"):
@@ -252,7 +255,7 @@ public final class Cas {
         Path target = instancePath(key);
         Path aside = target.resolveSibling(key.fileName() + ".damaged");
         try {
-            Files.move(target, aside, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.move(target, aside, StandardCopyOption.REPLACE_EXISTING);
             store(key, source);
             Files.deleteIfExists(aside);
         } catch (IOException e) {
@@ -262,7 +265,7 @@ public final class Cas {
 
     /** fsync the shard directories that new instances were linked into. */
     public void syncShards(Iterable<String> digests) {
-        java.util.Set<String> shards = new java.util.TreeSet<>();
+        Set<String> shards = new TreeSet<>();
         digests.forEach(d -> shards.add(d.substring(0, 2)));
         for (String shard : shards) {
             Path dir = objects.resolve(shard);
