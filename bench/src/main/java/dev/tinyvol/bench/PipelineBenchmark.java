@@ -188,7 +188,8 @@ public final class PipelineBenchmark {
     }
 
     private void startWorker(Path config) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED"));
         command.addAll(WORKER_JVM);
         command.addAll(List.of("-Dtinyvol.log.level=INFO", "-cp", System.getProperty("java.class.path"),
                 "dev.tinyvol.worker.cli.TinyVolCli", "worker", "--config", config.toString()));

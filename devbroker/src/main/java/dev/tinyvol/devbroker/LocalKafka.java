@@ -111,6 +111,35 @@ public final class LocalKafka implements AutoCloseable {
         process = null;
     }
 
+    /**
+     * Freezes the broker (SIGSTOP): its sockets stay open and nothing answers, as with a broker
+     * stuck in a long GC pause or a hung disk. {@link #thaw()} resumes it.
+     */
+    public synchronized void freeze() {
+        signal("STOP");
+    }
+
+    /** Resumes a frozen broker (SIGCONT). */
+    public synchronized void thaw() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        if (process == null) {
+            throw new IllegalStateException("the broker is not running");
+        }
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start();
+            if (kill.waitFor() != 0) {
+                throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** A crash (SIGKILL). */
     public synchronized void kill() {
         if (process == null) {

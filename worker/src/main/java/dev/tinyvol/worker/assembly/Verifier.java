@@ -14,10 +14,13 @@ import dev.tinyvol.worker.concurrent.WorkerPool;
 import dev.tinyvol.worker.errors.ErrorCode;
 import dev.tinyvol.worker.errors.IoErrors;
 import dev.tinyvol.worker.errors.TinyVolException;
-import dev.tinyvol.worker.posix.PosixFiles.Stat;
+import dev.tinyvol.worker.posix.Stat;
+import dev.tinyvol.worker.posix.DirFd;
+import dev.tinyvol.worker.posix.Errno;
 import dev.tinyvol.worker.posix.PosixFiles;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -31,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -83,33 +87,95 @@ public final class Verifier {
         }
     }
 
-    /** The comparison itself; the caller holds the volume's lock. */
+    /**
+     * The comparison itself; the caller holds the volume's lock. The tree is read directory by
+     * directory through descriptors (each opened with no symlink or mount point on the way), so a
+     * workload that swaps a directory for a symlink cannot make verify read outside the volume.
+     */
     private VerifyReport compare(String volume, Manifest manifest, String manifestId, Set<String> copied, boolean deep,
                                  long start) {
-        Path root = volumes.volumePath(volume);
-        if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+        Path rootPath = volumes.volumePath(volume);
+        if (!Files.isDirectory(rootPath, LinkOption.NOFOLLOW_LINKS)) {
             throw new TinyVolException(ErrorCode.VOLUME_NOT_FOUND, volume, "there is no volume " + volume + " in " + volumes.root());
         }
         Tally tally = new Tally();
         NavigableSet<String> dirs = Assembler.directoriesOf(manifest);
-        List<Map.Entry<String, ManifestEntry>> entries = new ArrayList<>(manifest.entries().entrySet());
-        List<Future<?>> tasks = new ArrayList<>();
-        for (int from = 0; from < entries.size(); from += SLICE) {
-            List<Map.Entry<String, ManifestEntry>> part = entries.subList(from, Math.min(entries.size(), from + SLICE));
-            tasks.add(pool.submit(() -> part.forEach(e -> check(root, e.getKey(), e.getValue(), copied, deep, tally))));
+        Map<String, List<Map.Entry<String, ManifestEntry>>> byParent = new TreeMap<>();
+        for (Map.Entry<String, ManifestEntry> e : manifest.entries().entrySet()) {
+            byParent.computeIfAbsent(parentOf(e.getKey()), k -> new ArrayList<>()).add(e);
         }
         for (String dir : dirs) {
             if (!manifest.entries().containsKey(dir)) {
-                check(root, dir, DirEntry.DEFAULT, copied, deep, tally);
+                byParent.computeIfAbsent(parentOf(dir), k -> new ArrayList<>()).add(Map.entry(dir, DirEntry.DEFAULT));
             }
         }
-        WorkerPool.awaitAll(tasks);
-        findExtras(root, manifest, dirs, tally);
+        try (DirFd root = DirFd.open(rootPath)) {
+            List<Future<?>> tasks = new ArrayList<>();
+            List<Map.Entry<String, List<Map.Entry<String, ManifestEntry>>>> batch = new ArrayList<>();
+            int batched = 0;
+            for (Map.Entry<String, List<Map.Entry<String, ManifestEntry>>> group : byParent.entrySet()) {
+                batch.add(group);
+                batched += group.getValue().size();
+                if (batched >= SLICE) {
+                    List<Map.Entry<String, List<Map.Entry<String, ManifestEntry>>>> part = batch;
+                    tasks.add(pool.submit(() -> part.forEach(g -> checkDirectory(root, g.getKey(), g.getValue(), copied, deep, tally))));
+                    batch = new ArrayList<>();
+                    batched = 0;
+                }
+            }
+            List<Map.Entry<String, List<Map.Entry<String, ManifestEntry>>>> rest = batch;
+            tasks.add(pool.submit(() -> rest.forEach(g -> checkDirectory(root, g.getKey(), g.getValue(), copied, deep, tally))));
+            WorkerPool.awaitAll(tasks);
+            findExtras(root, manifest, dirs, tally);
+        } catch (IOException e) {
+            throw IoErrors.classify(e, rootPath.toString(), "opening volume " + volume);
+        }
         List<VerifyReport.Problem> problems = new ArrayList<>(tally.problems);
         problems.sort(Comparator.comparing(VerifyReport.Problem::path));
         return new VerifyReport(volume, manifestId, deep, tally.verified.get(), tally.mismatched.get(), tally.missing.get(),
                 tally.extra.get(), problems.subList(0, Math.min(problems.size(), VerifyReport.MAX_LISTED)),
                 (System.nanoTime() - start) / 1_000_000);
+    }
+
+    static String parentOf(String rel) {
+        int slash = rel.lastIndexOf('/');
+        return slash < 0 ? "" : rel.substring(0, slash);
+    }
+
+    static String leafOf(String rel) {
+        return rel.substring(rel.lastIndexOf('/') + 1);
+    }
+
+    /** Checks the entries of one directory through its own descriptor. */
+    private void checkDirectory(DirFd root, String parent, List<Map.Entry<String, ManifestEntry>> entries,
+                                Set<String> copied, boolean deep, Tally tally) {
+        DirFd dir;
+        if (parent.isEmpty()) {
+            dir = root;
+        } else {
+            try {
+                dir = root.openBeneath(parent);
+            } catch (IOException e) {
+                Errno errno = Errno.of(e);
+                if (errno == Errno.ENOENT || errno == Errno.ENOTDIR || errno == Errno.ELOOP || errno == Errno.EXDEV) {
+                    // The directory itself is reported by its own entry; what it should hold is not there.
+                    String why = errno == Errno.EXDEV ? "its directory " + parent + " has another filesystem mounted on it"
+                            : "its directory " + parent + " is missing or not a directory";
+                    entries.forEach(en -> tally.problem(tally.missing, en.getKey(), "MISSING", why));
+                    return;
+                }
+                throw IoErrors.classify(e, parent, "opening directory " + parent);
+            }
+        }
+        try {
+            for (Map.Entry<String, ManifestEntry> e : entries) {
+                check(dir, e.getKey(), e.getValue(), copied, deep, tally);
+            }
+        } finally {
+            if (dir != root) {
+                dir.close();
+            }
+        }
     }
 
     private static final class Tally {
@@ -127,11 +193,11 @@ public final class Verifier {
         }
     }
 
-    private void check(Path root, String rel, ManifestEntry entry, Set<String> copied, boolean deep, Tally tally) {
-        Path path = root.resolve(rel);
+    private void check(DirFd dir, String rel, ManifestEntry entry, Set<String> copied, boolean deep, Tally tally) {
+        byte[] leaf = leafOf(rel).getBytes(StandardCharsets.UTF_8);
         Stat stat;
         try {
-            stat = PosixFiles.lstat(path);
+            stat = dir.stat(leaf);
         } catch (NoSuchFileException e) {
             tally.problem(tally.missing, rel, "MISSING", "not in the volume");
             return;
@@ -140,7 +206,7 @@ public final class Verifier {
         }
         String wrong;
         try {
-            wrong = mismatch(path, stat, entry, copied.contains(rel), deep);
+            wrong = mismatch(dir, leaf, stat, entry, copied.contains(rel), deep);
         } catch (IOException e) {
             throw IoErrors.classify(e, rel, "verifying " + rel);
         }
@@ -152,12 +218,13 @@ public final class Verifier {
     }
 
     /** What is wrong with one path, or null. */
-    private String mismatch(Path path, Stat stat, ManifestEntry entry, boolean isCopy, boolean deep) throws IOException {
+    private String mismatch(DirFd dir, byte[] leaf, Stat stat, ManifestEntry entry, boolean isCopy, boolean deep)
+            throws IOException {
         if (entry instanceof SymlinkEntry s) {
             if (!stat.isSymlink()) {
                 return "expected a symlink, found " + kind(stat);
             }
-            String target = Files.readSymbolicLink(path).toString();
+            String target = new String(dir.readlink(leaf), StandardCharsets.UTF_8);
             if (!target.equals(Path.of(s.target()).toString())) {
                 return "symlink points to " + target + ", expected " + s.target();
             }
@@ -203,7 +270,10 @@ public final class Verifier {
                     + (isCopy ? "" : "; the write changed blob " + key + " and every volume that links it");
         }
         if (deep) {
-            String actual = Sha256.of(path);
+            String actual;
+            try (InputStream in = dir.openRead(leaf)) {
+                actual = Sha256.of(in);
+            }
             if (!actual.equals(f.digest())) {
                 return "content hashes to " + actual + ", expected " + f.digest();
             }
@@ -226,23 +296,30 @@ public final class Verifier {
     }
 
     /** Anything in the tree that the manifest does not account for. Never follows a symlink. */
-    private static void findExtras(Path root, Manifest manifest, Set<String> dirs, Tally tally) {
+    private static void findExtras(DirFd root, Manifest manifest, Set<String> dirs, Tally tally) throws IOException {
         Deque<String> pending = new ArrayDeque<>();
         pending.push("");
         while (!pending.isEmpty()) {
             String dir = pending.pop();
-            try (DirectoryStream<Path> children = Files.newDirectoryStream(dir.isEmpty() ? root : root.resolve(dir))) {
-                for (Path child : children) {
-                    String rel = dir.isEmpty() ? child.getFileName().toString() : dir + "/" + child.getFileName();
-                    boolean known = manifest.entries().containsKey(rel) || dirs.contains(rel);
-                    if (!known) {
-                        tally.problem(tally.extra, rel, "EXTRA", "not in the manifest");
-                    } else if (dirs.contains(rel) && Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
-                        pending.push(rel);
-                    }
+            List<DirFd.Entry> children;
+            if (dir.isEmpty()) {
+                children = root.list();
+            } else {
+                try (DirFd d = root.openBeneath(dir)) {
+                    children = d.list();
+                } catch (IOException e) {
+                    continue; // not a directory (any more): reported as a mismatch by its own check
                 }
-            } catch (IOException e) {
-                throw IoErrors.classify(e, dir, "listing " + dir);
+            }
+            for (DirFd.Entry child : children) {
+                String name = child.nameString();
+                String rel = dir.isEmpty() ? name : dir + "/" + name;
+                boolean known = manifest.entries().containsKey(rel) || dirs.contains(rel);
+                if (!known) {
+                    tally.problem(tally.extra, rel, "EXTRA", "not in the manifest");
+                } else if (dirs.contains(rel) && child.mayBeDirectory()) {
+                    pending.push(rel);
+                }
             }
         }
     }

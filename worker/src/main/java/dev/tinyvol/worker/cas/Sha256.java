@@ -29,6 +29,17 @@ public final class Sha256 {
         return copy(file, null);
     }
 
+    /** Hashes what {@code in} holds, to its end; the caller closes it. */
+    public static String of(InputStream in) throws IOException {
+        MessageDigest sha = newDigest();
+        byte[] buffer = new byte[BUFFER];
+        int n;
+        while ((n = in.read(buffer)) > 0) {
+            sha.update(buffer, 0, n);
+        }
+        return HexFormat.of().formatHex(sha.digest());
+    }
+
     /** Hashes {@code file}, writing its bytes to {@code out} when out is not null. */
     public static String copy(Path file, OutputStream out) throws IOException {
         MessageDigest sha = newDigest();

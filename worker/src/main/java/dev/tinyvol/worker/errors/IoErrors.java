@@ -1,15 +1,14 @@
 package dev.tinyvol.worker.errors;
 
+import dev.tinyvol.worker.posix.Errno;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
-import java.nio.file.NoSuchFileException;
+import java.nio.channels.ClosedByInterruptException;
 
 /**
- * Turns the JDK's I/O exceptions into TinyVol errors. The JDK reports most errno values only as a
- * {@link FileSystemException} whose reason is the C library's message, so that text is matched here,
- * in one place.
+ * Turns I/O exceptions into TinyVol errors by their errno ({@link Errno#of(IOException)}), never by
+ * the words of a message, which follow the locale. The message shown is always English: glibc's C
+ * text and the errno's name.
  */
 public final class IoErrors {
 
@@ -17,56 +16,50 @@ public final class IoErrors {
     }
 
     public static TinyVolException classify(IOException e, String path, String doing) {
-        String reason = reasonOf(e);
-        ErrorCode code = codeOf(e, reason);
+        Errno errno = Errno.of(e);
+        ErrorCode code = codeOf(e, errno);
         String hint = switch (code) {
             case NO_SPACE -> "; free space on that filesystem and try again";
             case READ_ONLY_FILESYSTEM -> "; that filesystem is mounted read-only";
             case PERMISSION_DENIED -> "; run as a user who may write there (workers run as root)";
             default -> "";
         };
-        return new TinyVolException(code, path, doing + " failed: " + reason + hint, e);
+        return new TinyVolException(code, path, doing + " failed: " + reasonOf(e) + hint, e);
     }
 
+    /** What went wrong, in English: "No space left on device (ENOSPC)". */
     public static String reasonOf(IOException e) {
-        if (e instanceof FileSystemException fse && fse.getReason() != null) {
+        Errno errno = Errno.of(e);
+        if (errno != Errno.OTHER) {
+            return errno.describe();
+        }
+        if (e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null) {
             return fse.getReason();
         }
-        if (e instanceof NoSuchFileException) {
-            return "no such file or directory";
-        }
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return e.getMessage() == null ? "an I/O error without a message" : e.getMessage();
     }
 
     /** EXDEV: the two paths are on different filesystems, so no hard link can join them. */
     public static boolean isCrossDevice(IOException e) {
-        return reasonOf(e).contains("cross-device");
+        return Errno.of(e) == Errno.EXDEV;
     }
 
     /** EMLINK: the inode already has as many links as its filesystem allows. */
     public static boolean isTooManyLinks(IOException e) {
-        return reasonOf(e).contains("Too many links");
+        return Errno.of(e) == Errno.EMLINK;
     }
 
-    private static ErrorCode codeOf(IOException e, String reason) {
-        if (e instanceof InterruptedIOException) {
+    private static ErrorCode codeOf(IOException e, Errno errno) {
+        if (e instanceof InterruptedIOException || e instanceof ClosedByInterruptException) {
             return ErrorCode.INTERRUPTED;
         }
-        if (reason.contains("No space left") || reason.contains("Disk quota exceeded")) {
-            return ErrorCode.NO_SPACE;
-        }
-        if (reason.contains("Read-only file system")) {
-            return ErrorCode.READ_ONLY_FILESYSTEM;
-        }
-        if (e instanceof AccessDeniedException || reason.contains("Operation not permitted")) {
-            return ErrorCode.PERMISSION_DENIED;
-        }
-        if (isCrossDevice(e)) {
-            return ErrorCode.CROSS_DEVICE;
-        }
-        if (isTooManyLinks(e)) {
-            return ErrorCode.LINK_LIMIT;
-        }
-        return ErrorCode.IO_ERROR;
+        return switch (errno) {
+            case ENOSPC, EDQUOT -> ErrorCode.NO_SPACE;
+            case EROFS -> ErrorCode.READ_ONLY_FILESYSTEM;
+            case EACCES, EPERM -> ErrorCode.PERMISSION_DENIED;
+            case EXDEV -> ErrorCode.CROSS_DEVICE;
+            case EMLINK -> ErrorCode.LINK_LIMIT;
+            default -> ErrorCode.IO_ERROR;
+        };
     }
 }

@@ -43,14 +43,20 @@ final class Ledger {
         return ready;
     }
 
-    /** Takes slots off the ledger once their results are committed. */
+    /**
+     * Takes slots off the ledger once their results are committed. A slot no longer at its
+     * partition's head (the partition was revoked while its commit was in doubt) is left alone.
+     */
     void release(Map<TopicPartition, List<Slot>> committed) {
         committed.forEach((tp, slots) -> {
             ArrayDeque<Slot> queue = pending.get(tp);
-            for (int i = 0; i < slots.size(); i++) {
+            for (Slot slot : slots) {
+                if (queue == null || queue.peek() != slot) {
+                    return;
+                }
                 queue.poll();
+                size.decrementAndGet();
             }
-            size.addAndGet(-slots.size());
         });
     }
 

@@ -21,7 +21,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
@@ -60,7 +60,7 @@ public final class WorkerLoop implements Runnable {
     private volatile Exit exit = Exit.STOPPED;
     private final WorkerMetrics metrics;
     private KafkaConsumer<byte[], byte[]> consumer;
-    private KafkaProducer<byte[], byte[]> producer;
+    private ResultPublisher publisher;
     private AutoCloseable consumerMetrics;
     private AutoCloseable producerMetrics;
     private boolean paused;
@@ -128,10 +128,10 @@ public final class WorkerLoop implements Runnable {
             if (config.createTopics()) {
                 TopicSetup.ensure(config);
             }
-            producer = KafkaClients.producer(config);
-            producer.initTransactions();
-            producerMetrics = metrics.bind(producer);
             consumer = KafkaClients.consumer(config);
+            publisher = new ResultPublisher(() -> KafkaClients.producer(config),
+                    partitions -> consumer.committed(partitions, Duration.ofSeconds(10)), this::bindProducerMetrics);
+            publisher.start(() -> running);
             consumerMetrics = metrics.bind(consumer);
             consumer.subscribe(List.of(config.requestsTopic()), new Rebalance());
             LOG.info("node {} consuming {} → {}", config.node(), config.requestsTopic(), config.resultsTopic());
@@ -179,10 +179,15 @@ public final class WorkerLoop implements Runnable {
     /**
      * Publishes, in one transaction with the offsets they cover, every result at the head of a
      * partition whose work is done. Nothing is taken off the ledger until the commit succeeds, so an
-     * aborted transaction is simply tried again.
+     * aborted transaction is simply tried again; while a commit is in doubt, only that commit is
+     * retried (ResultPublisher).
      */
     private void publishCompleted() {
         if (System.currentTimeMillis() < commitBackoffUntil) {
+            return;
+        }
+        if (publisher.inDoubt()) {
+            settle(publisher.resume(), inFlight);
             return;
         }
         Map<TopicPartition, List<Slot>> ready = ledger.completedHeads();
@@ -190,73 +195,60 @@ public final class WorkerLoop implements Runnable {
             return;
         }
         List<OutgoingRecords.Outgoing> sent = new ArrayList<>();
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        try {
-            producer.beginTransaction();
-            for (Map.Entry<TopicPartition, List<Slot>> e : ready.entrySet()) {
-                for (Slot slot : e.getValue()) {
-                    OutgoingRecords.Outgoing out = outgoing.of(slot);
-                    producer.send(out.record());
-                    sent.add(out);
+        for (Map.Entry<TopicPartition, List<Slot>> e : ready.entrySet()) {
+            for (Slot slot : e.getValue()) {
+                OutgoingRecords.Outgoing out = outgoing.of(slot);
+                records.add(out.record());
+                sent.add(out);
+            }
+            List<Slot> done = e.getValue();
+            offsets.put(e.getKey(), new OffsetAndMetadata(done.get(done.size() - 1).record.offset() + 1));
+        }
+        InFlight batch = new InFlight(ready, sent);
+        settle(publisher.publish(new ResultPublisher.Batch(records, offsets), consumer.groupMetadata()), batch);
+    }
+
+    /** The slots and records of the batch being published. */
+    private record InFlight(Map<TopicPartition, List<Slot>> slots, List<OutgoingRecords.Outgoing> sent) {
+    }
+
+    private InFlight inFlight;
+
+    private void settle(ResultPublisher.Outcome outcome, InFlight batch) {
+        switch (outcome) {
+            case COMMITTED -> {
+                inFlight = null;
+                ledger.release(batch.slots());
+                for (OutgoingRecords.Outgoing out : batch.sent()) {
+                    if (out.outcome() instanceof Outcome.Answer answer) {
+                        metrics.committed(answer.result());
+                    } else {
+                        metrics.deadLettered();
+                    }
                 }
-                List<Slot> done = e.getValue();
-                offsets.put(e.getKey(), new OffsetAndMetadata(done.get(done.size() - 1).record.offset() + 1));
             }
-            producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
-            producer.commitTransaction();
-        } catch (ProducerFencedException | InvalidProducerEpochException | FencedInstanceIdException e) {
-            throw e;
-        } catch (KafkaException e) {
-            LOG.warn("publishing {} results failed ({}); will try again", sent.size(), e.getMessage());
-            recoverProducer();
-            commitBackoffUntil = System.currentTimeMillis() + 500;
-            return;
-        }
-        ledger.release(ready);
-        for (OutgoingRecords.Outgoing out : sent) {
-            if (out.outcome() instanceof Outcome.Answer answer) {
-                metrics.committed(answer.result());
-            } else {
-                metrics.deadLettered();
+            case RETRY -> {
+                inFlight = null;
+                commitBackoffUntil = System.currentTimeMillis() + 500;
             }
+            case IN_DOUBT -> {
+                inFlight = batch;
+                commitBackoffUntil = System.currentTimeMillis() + 100;
+            }
+            case FENCED -> throw new ProducerFencedException("another worker took over this node's transactional id");
         }
+    }
+
+    private void bindProducerMetrics(org.apache.kafka.clients.producer.Producer<byte[], byte[]> producer) {
+        closeQuietly(producerMetrics);
+        producerMetrics = producer instanceof KafkaProducer<byte[], byte[]> kafka ? metrics.bind(kafka) : null;
     }
 
     private void recordLag() {
         for (TopicPartition tp : consumer.assignment()) {
             consumer.currentLag(tp).ifPresent(lag -> metrics.lag(tp.topic(), tp.partition(), lag));
-        }
-    }
-
-    /**
-     * After a failed transaction: abort it; if the producer cannot even do that (the broker is gone,
-     * or the producer is in a fatal state), replace it. A new producer with the same transactional id
-     * aborts whatever the old one left open.
-     */
-    private void recoverProducer() {
-        try {
-            producer.abortTransaction();
-            return;
-        } catch (ProducerFencedException | InvalidProducerEpochException e) {
-            throw e;
-        } catch (KafkaException | IllegalStateException e) {
-            LOG.warn("could not abort the transaction ({}); starting a new producer", e.getMessage());
-        }
-        producer.close(Duration.ZERO);
-        closeQuietly(producerMetrics);
-        while (running) {
-            producer = KafkaClients.producer(config);
-            try {
-                producer.initTransactions();
-                producerMetrics = metrics.bind(producer);
-                return;
-            } catch (ProducerFencedException | InvalidProducerEpochException e) {
-                throw e;
-            } catch (KafkaException e) {
-                LOG.warn("Kafka is not reachable yet ({}); trying again", e.getMessage());
-                producer.close(Duration.ZERO);
-                sleep(1000);
-            }
         }
     }
 
@@ -345,12 +337,8 @@ public final class WorkerLoop implements Runnable {
         } catch (RuntimeException e) {
             LOG.debug("closing the consumer: {}", e.getMessage());
         }
-        try {
-            if (producer != null) {
-                producer.close(Duration.ofSeconds(5));
-            }
-        } catch (RuntimeException e) {
-            LOG.debug("closing the producer: {}", e.getMessage());
+        if (publisher != null) {
+            publisher.close();
         }
     }
 

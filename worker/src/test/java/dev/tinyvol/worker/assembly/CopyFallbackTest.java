@@ -10,7 +10,7 @@ import dev.tinyvol.worker.cas.BlobKey;
 import dev.tinyvol.worker.errors.ErrorCode;
 import dev.tinyvol.worker.errors.TinyVolException;
 import dev.tinyvol.worker.posix.PosixFiles;
-import dev.tinyvol.worker.posix.PosixFiles.Stat;
+import dev.tinyvol.worker.posix.Stat;
 import dev.tinyvol.worker.testing.Mount;
 import dev.tinyvol.worker.testing.Trees;
 import java.nio.file.Files;

@@ -25,7 +25,7 @@ class VolumeLocksTest {
     void anotherProcessHoldingTheLockMakesUsWaitThenGo() throws Exception {
         Path volumes = tmp.resolve("volumes");
         VolumeStore store = VolumeStore.open(volumes);
-        Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), dev.tinyvol.worker.testing.HoldVolumeLock.class.getName(), volumes.toString(), "web-1")
                 .redirectErrorStream(true).start();
         try {

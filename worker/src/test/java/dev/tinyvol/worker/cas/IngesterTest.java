@@ -1,5 +1,6 @@
 package dev.tinyvol.worker.cas;
 
+import dev.tinyvol.worker.posix.Stat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -50,7 +51,7 @@ class IngesterTest {
         assertEquals(new DirEntry(0750, 1000, 1000), m.entries().get("home/user"));
         assertFalse(m.entries().containsKey("usr"), "default directories need no entry");
 
-        PosixFiles.Stat su = PosixFiles.lstat(cas.instancePath(new BlobKey(Trees.sha256("setuid binary\n"), 04755, 0, 0)));
+        Stat su = PosixFiles.lstat(cas.instancePath(new BlobKey(Trees.sha256("setuid binary\n"), 04755, 0, 0)));
         assertEquals(04755, su.permissions());
         assertEquals(Cas.BLOB_MTIME, su.modified(), "blobs carry the fixed mtime that exposes writes");
         assertTrue(cas.instancePath(new BlobKey(lib, 0644, 0, 0)).toString().endsWith(lib + ".0644.0.0"));

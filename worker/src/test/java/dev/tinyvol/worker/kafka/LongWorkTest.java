@@ -38,7 +38,7 @@ class LongWorkTest {
         new Ingester(Cas.create(cas), 2).ingest(Trees.rootfs(tmp.resolve("src")), "rootfs", 2, Progress.NONE);
         try (WorkerFixture worker = new WorkerFixture(node, cas, volumes, Map.of("kafka.max.poll.interval.ms", "3000"));
              WorkerFixture.Client client = new WorkerFixture.Client()) {
-            Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+            Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED", "-cp",
                     System.getProperty("java.class.path"), HoldVolumeLock.class.getName(), volumes.toString(), "slow")
                     .redirectErrorStream(true).start();
             try {

@@ -22,7 +22,7 @@ public final class WorkerProcess implements AutoCloseable {
     /** Starts the worker and waits until its consumer has its partitions. */
     public WorkerProcess start() throws IOException, InterruptedException {
         long from = Files.exists(log) ? Files.size(log) : 0;
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
                 "-Xmx256m", "-Dtinyvol.log.level=INFO", "-cp", System.getProperty("java.class.path"),
                 "dev.tinyvol.worker.cli.TinyVolCli", "worker", "--config", config.toString()));
         process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();

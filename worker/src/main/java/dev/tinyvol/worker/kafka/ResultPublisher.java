@@ -1,0 +1,269 @@
+package dev.tinyvol.worker.kafka;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes results and the consumer offsets that cover them in one Kafka transaction, and owns the
+ * rules that keep that exactly once:
+ *
+ * <ul>
+ *   <li><b>A commit that timed out is in doubt, never abandoned.</b> The broker may still complete
+ *       it, so the same {@code commitTransaction} is called again (KIP-588) until it answers; no
+ *       other transaction begins meanwhile, and its batch stays the one in flight.</li>
+ *   <li><b>A producer that cannot go on while a commit is in doubt</b> is replaced; the new one's
+ *       {@code initTransactions} makes the coordinator finish the old transaction one way or the
+ *       other, and the committed consumer offsets (read with {@code requireStable}) then say which:
+ *       a batch whose offsets were committed was published.</li>
+ *   <li><b>Anything else that fails before the commit</b> is aborted and tried again later; the
+ *       caller keeps the batch.</li>
+ *   <li><b>Fencing</b> (another worker with this node's transactional id) is the only reason to give a
+ *       batch up: {@link Outcome#FENCED}.</li>
+ * </ul>
+ *
+ * Called from the polling thread only.
+ */
+final class ResultPublisher implements AutoCloseable {
+
+    /** What became of a batch. */
+    enum Outcome {
+        /** Committed: its results are visible to read_committed consumers, its offsets stored. */
+        COMMITTED,
+        /** Not committed and never will be: keep the batch and publish it again. */
+        RETRY,
+        /** The commit's outcome is not known yet: keep the batch, publish nothing else, call {@link #resume}. */
+        IN_DOUBT,
+        /** Another worker took over this node's transactional id: stop. */
+        FENCED
+    }
+
+    /** A batch: the records and the offsets after the last request each partition's results answer. */
+    record Batch(List<ProducerRecord<byte[], byte[]>> records, Map<TopicPartition, OffsetAndMetadata> offsets) {
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(ResultPublisher.class);
+
+    private final Supplier<Producer<byte[], byte[]>> newProducer;
+    private final Function<java.util.Set<TopicPartition>, Map<TopicPartition, OffsetAndMetadata>> committedOffsets;
+    private final java.util.function.Consumer<Producer<byte[], byte[]>> onNewProducer;
+    private Producer<byte[], byte[]> producer;
+    private Batch inDoubt;
+    private ConsumerGroupMetadata inDoubtGroup;
+    private boolean needsNewProducer;
+
+    /**
+     * @param newProducer      a transactional producer with this node's transactional id
+     * @param committedOffsets the group's committed offsets for partitions (the consumer's {@code committed})
+     * @param onNewProducer    told of each producer once it is ready (metrics bind to it)
+     */
+    ResultPublisher(Supplier<Producer<byte[], byte[]>> newProducer,
+                    Function<java.util.Set<TopicPartition>, Map<TopicPartition, OffsetAndMetadata>> committedOffsets,
+                    java.util.function.Consumer<Producer<byte[], byte[]>> onNewProducer) {
+        this.newProducer = newProducer;
+        this.committedOffsets = committedOffsets;
+        this.onNewProducer = onNewProducer;
+    }
+
+    /**
+     * Creates the producer and registers its transactional id (fencing any older worker), retrying
+     * the same call after a time-out (KIP-588) while {@code keepTrying} says so.
+     */
+    void start(java.util.function.BooleanSupplier keepTrying) {
+        producer = newProducer.get();
+        while (true) {
+            try {
+                producer.initTransactions();
+                onNewProducer.accept(producer);
+                return;
+            } catch (TimeoutException e) {
+                if (!keepTrying.getAsBoolean()) {
+                    throw e;
+                }
+                LOG.warn("registering the transactional id timed out ({}); trying again", e.getMessage());
+            }
+        }
+    }
+
+    /** True while a commit's outcome is unknown: nothing new may be published. */
+    boolean inDoubt() {
+        return inDoubt != null;
+    }
+
+    /** The batch whose commit is in doubt, or null. */
+    Batch batchInDoubt() {
+        return inDoubt;
+    }
+
+    /** Publishes one batch in one transaction. Must not be called while {@link #inDoubt()}. */
+    Outcome publish(Batch batch, ConsumerGroupMetadata group) {
+        if (inDoubt != null) {
+            throw new IllegalStateException("a commit is in doubt; call resume()");
+        }
+        if (needsNewProducer) {
+            try {
+                replaceProducer();
+            } catch (ProducerFencedException | InvalidProducerEpochException | FencedInstanceIdException e) {
+                return fenced(e);
+            } catch (KafkaException e) {
+                LOG.warn("Kafka is not reachable to start a new producer ({}); trying again", e.getMessage());
+                return Outcome.RETRY;
+            }
+        }
+        try {
+            producer.beginTransaction();
+            for (ProducerRecord<byte[], byte[]> record : batch.records()) {
+                producer.send(record);
+            }
+            producer.sendOffsetsToTransaction(batch.offsets(), group);
+        } catch (ProducerFencedException | InvalidProducerEpochException | FencedInstanceIdException e) {
+            return fenced(e);
+        } catch (KafkaException | IllegalStateException e) {
+            // Nothing was asked to commit: aborting is safe, and the batch goes again.
+            LOG.warn("publishing {} results failed before the commit ({}); will try again", batch.records().size(),
+                    e.getMessage());
+            return abort();
+        }
+        return commit(batch, group);
+    }
+
+    /** Tries again to settle the commit in doubt; returns its outcome (IN_DOUBT while still unknown). */
+    Outcome resume() {
+        if (inDoubt == null) {
+            throw new IllegalStateException("no commit is in doubt");
+        }
+        Batch batch = inDoubt;
+        if (needsNewProducer) {
+            return settleWithNewProducer(batch);
+        }
+        return commit(batch, inDoubtGroup);
+    }
+
+    private Outcome commit(Batch batch, ConsumerGroupMetadata group) {
+        try {
+            producer.commitTransaction();
+            clearDoubt();
+            return Outcome.COMMITTED;
+        } catch (TimeoutException e) {
+            // KIP-588: the broker may still commit it; the same call must be retried, never an abort.
+            if (inDoubt == null) {
+                LOG.warn("committing {} results timed out ({}); the commit is in doubt and will be retried, nothing "
+                        + "else is published until it settles", batch.records().size(), e.getMessage());
+            }
+            inDoubt = batch;
+            inDoubtGroup = group;
+            return Outcome.IN_DOUBT;
+        } catch (ProducerFencedException | InvalidProducerEpochException | FencedInstanceIdException e) {
+            return fenced(e);
+        } catch (KafkaException | IllegalStateException e) {
+            // The producer cannot retry (a fatal state, or an abortable error after the commit request).
+            // Only a new producer's initTransactions settles the old transaction, so find out then.
+            LOG.warn("committing {} results failed ({}); settling the transaction with a new producer",
+                    batch.records().size(), e.getMessage());
+            inDoubt = batch;
+            inDoubtGroup = group;
+            needsNewProducer = true;
+            return settleWithNewProducer(batch);
+        }
+    }
+
+    /** After initTransactions the coordinator has finished the old transaction; the offsets tell how. */
+    private Outcome settleWithNewProducer(Batch batch) {
+        try {
+            replaceProducer();
+        } catch (ProducerFencedException | InvalidProducerEpochException | FencedInstanceIdException e) {
+            return fenced(e);
+        } catch (KafkaException e) {
+            LOG.warn("Kafka is not reachable to settle the transaction in doubt ({}); trying again", e.getMessage());
+            return Outcome.IN_DOUBT;
+        }
+        Map<TopicPartition, OffsetAndMetadata> committed;
+        try {
+            committed = committedOffsets.apply(batch.offsets().keySet());
+        } catch (KafkaException e) {
+            LOG.warn("reading the committed offsets to settle the transaction in doubt failed ({}); trying again",
+                    e.getMessage());
+            return Outcome.IN_DOUBT;
+        }
+        clearDoubt();
+        boolean published = batch.offsets().entrySet().stream().allMatch(e -> {
+            OffsetAndMetadata c = committed.get(e.getKey());
+            return c != null && c.offset() >= e.getValue().offset();
+        });
+        LOG.info("the transaction in doubt was {}", published ? "committed" : "aborted; its results go again");
+        return published ? Outcome.COMMITTED : Outcome.RETRY;
+    }
+
+    private Outcome abort() {
+        try {
+            producer.abortTransaction();
+        } catch (ProducerFencedException | InvalidProducerEpochException | FencedInstanceIdException e) {
+            return fenced(e);
+        } catch (KafkaException | IllegalStateException e) {
+            // A new producer's initTransactions aborts what this one left open (no commit was asked for).
+            LOG.warn("could not abort the transaction ({}); the next publish starts a new producer", e.getMessage());
+            needsNewProducer = true;
+        }
+        return Outcome.RETRY;
+    }
+
+    /** A new producer whose initTransactions finishes whatever the old one left open; one attempt. */
+    private void replaceProducer() {
+        closeProducer(Duration.ZERO);
+        producer = null;
+        Producer<byte[], byte[]> fresh = newProducer.get();
+        try {
+            fresh.initTransactions();
+        } catch (RuntimeException e) {
+            try {
+                fresh.close(Duration.ZERO);
+            } catch (RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
+        producer = fresh;
+        needsNewProducer = false;
+        onNewProducer.accept(producer);
+    }
+
+    private Outcome fenced(KafkaException e) {
+        LOG.error("fenced: another worker with this node id took over ({})", e.getClass().getSimpleName());
+        clearDoubt();
+        return Outcome.FENCED;
+    }
+
+    private void clearDoubt() {
+        inDoubt = null;
+        inDoubtGroup = null;
+    }
+
+    private void closeProducer(Duration timeout) {
+        if (producer != null) {
+            try {
+                producer.close(timeout);
+            } catch (RuntimeException e) {
+                LOG.debug("closing the producer: {}", e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closeProducer(Duration.ofSeconds(5));
+    }
+}

@@ -1,0 +1,484 @@
+package dev.tinyvol.worker.posix;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The C library and system calls TinyVol needs that {@code java.nio} does not offer, bound through
+ * the Foreign Function &amp; Memory API. This class is the only place in TinyVol that calls native
+ * code; {@link DirFd} and {@link PosixFiles} give the rest of the worker a Java face for it.
+ *
+ * <p>Every call captures {@code errno} right after it returns (before the JVM can overwrite it), and
+ * a failure becomes an {@link ErrnoException} holding the number. Path arguments are passed as
+ * NUL-terminated bytes from a per-thread scratch area, so a call allocates nothing.
+ */
+final class Native {
+
+    static final int AT_FDCWD = -100;
+    static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    static final int AT_REMOVEDIR = 0x200;
+    static final int AT_EMPTY_PATH = 0x1000;
+
+    static final int O_RDONLY = 0;
+    static final int O_WRONLY = 01;
+    static final int O_CREAT = 0100;
+    static final int O_EXCL = 0200;
+    static final int O_CLOEXEC = 02000000;
+    static final int O_DIRECTORY;
+    static final int O_NOFOLLOW;
+
+    static final long RESOLVE_NO_XDEV = 0x01;
+    static final long RESOLVE_NO_MAGICLINKS = 0x02;
+    static final long RESOLVE_NO_SYMLINKS = 0x04;
+    static final long RESOLVE_BENEATH = 0x08;
+
+    static final int RENAME_NOREPLACE = 1;
+    static final int RENAME_EXCHANGE = 2;
+
+    /** The same number on every Linux architecture (syscalls added after 5.1 share one table). */
+    private static final long SYS_OPENAT2 = 437;
+
+    static {
+        String arch = System.getProperty("os.arch");
+        switch (arch) {
+            case "amd64", "x86_64" -> {
+                O_DIRECTORY = 0200000;
+                O_NOFOLLOW = 0400000;
+            }
+            case "aarch64", "arm64" -> {
+                O_DIRECTORY = 040000;
+                O_NOFOLLOW = 0100000;
+            }
+            default -> throw new ExceptionInInitializerError("TinyVol's system calls are bound for Linux on x86_64 "
+                    + "and aarch64, not " + arch);
+        }
+    }
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
+    private static final MethodHandle OPENAT = errnoCall("openat",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), 3);
+    private static final MethodHandle SYSCALL4 = errnoCall("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG), 1);
+    private static final MethodHandle MKDIRAT = errnoCall("mkdirat",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
+    private static final MethodHandle LINKAT = errnoCall("linkat",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT), -1);
+    private static final MethodHandle SYMLINKAT = errnoCall("symlinkat",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS), -1);
+    private static final MethodHandle UNLINKAT = errnoCall("unlinkat",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
+    private static final MethodHandle RENAMEAT2 = errnoCall("renameat2",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT), -1);
+    private static final MethodHandle STATX = errnoCall("statx",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), -1);
+    private static final MethodHandle FCHMODAT = errnoCall("fchmodat",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), -1);
+    private static final MethodHandle FCHOWNAT = errnoCall("fchownat",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT), -1);
+    private static final MethodHandle UTIMENSAT = errnoCall("utimensat",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT), -1);
+    private static final MethodHandle READLINKAT = errnoCall("readlinkat",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG), -1);
+    private static final MethodHandle GETDENTS64 = errnoCall("getdents64",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
+    private static final MethodHandle READ = errnoCall("read",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
+    private static final MethodHandle WRITE = errnoCall("write",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
+    private static final MethodHandle FSYNC = errnoCall("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
+    private static final MethodHandle SYNCFS = errnoCall("syncfs", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
+    private static final MethodHandle CLOSE = errnoCall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
+    private static final MethodHandle IOCTL = errnoCall("ioctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2);
+    private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(),
+            FunctionDescriptor.of(ADDRESS.withTargetLayout(MemoryLayout.sequenceLayout(1024, JAVA_BYTE)), JAVA_INT));
+
+    private Native() {
+    }
+
+    private static MethodHandle errnoCall(String name, FunctionDescriptor descriptor, int firstVariadic) {
+        MemorySegment symbol = LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+        Linker.Option capture = Linker.Option.captureCallState("errno");
+        return firstVariadic < 0
+                ? LINKER.downcallHandle(symbol, descriptor, capture)
+                : LINKER.downcallHandle(symbol, descriptor, capture, Linker.Option.firstVariadicArg(firstVariadic));
+    }
+
+    /** Per-thread memory for errno, two paths and a small struct: no allocation per call. */
+    static final class Scratch {
+        static final int PATH_MAX = 4096;
+        final MemorySegment errno;
+        final MemorySegment path1;
+        final MemorySegment path2;
+        final MemorySegment struct;
+
+        private Scratch() {
+            Arena arena = Arena.ofAuto();
+            errno = arena.allocate(CAPTURE);
+            path1 = arena.allocate(PATH_MAX + 1);
+            path2 = arena.allocate(PATH_MAX + 1);
+            struct = arena.allocate(256, 8);
+        }
+
+        MemorySegment path1(byte[] name) {
+            return put(path1, name);
+        }
+
+        MemorySegment path2(byte[] name) {
+            return put(path2, name);
+        }
+
+        private static MemorySegment put(MemorySegment target, byte[] name) {
+            if (name.length > PATH_MAX) {
+                return null;
+            }
+            MemorySegment.copy(name, 0, target, JAVA_BYTE, 0, name.length);
+            target.set(JAVA_BYTE, name.length, (byte) 0);
+            return target;
+        }
+
+        int errno() {
+            return (int) ERRNO.get(errno, 0L);
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    static Scratch scratch() {
+        return SCRATCH.get();
+    }
+
+    private static final int ENAMETOOLONG = 36;
+    private static final int EINTR = 4;
+
+    private static MemorySegment name1(Scratch s, byte[] name, String call, String shown) throws IOException {
+        MemorySegment seg = s.path1(name);
+        if (seg == null) {
+            throw SystemCallFailure.of(call, ENAMETOOLONG, shown);
+        }
+        return seg;
+    }
+
+    private static MemorySegment name2(Scratch s, byte[] name, String call, String shown) throws IOException {
+        MemorySegment seg = s.path2(name);
+        if (seg == null) {
+            throw SystemCallFailure.of(call, ENAMETOOLONG, shown);
+        }
+        return seg;
+    }
+
+    private static int check(int rc, Scratch s, String call, String shown) throws IOException {
+        if (rc < 0) {
+            throw SystemCallFailure.of(call, s.errno(), shown);
+        }
+        return rc;
+    }
+
+    private static long check(long rc, Scratch s, String call, String shown) throws IOException {
+        if (rc < 0) {
+            throw SystemCallFailure.of(call, s.errno(), shown);
+        }
+        return rc;
+    }
+
+    /** invokeExact declares Throwable; a downcall throws nothing checked, so rethrow what it was. */
+    private static RuntimeException unexpected(Throwable t) {
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return t instanceof RuntimeException r ? r : new IllegalStateException(t);
+    }
+
+    static int openat(int dirfd, byte[] path, int flags, int mode, String shown) throws IOException {
+        Scratch s = scratch();
+        MemorySegment p = name1(s, path, "openat", shown);
+        try {
+            while (true) {
+                int rc = (int) OPENAT.invokeExact(s.errno, dirfd, p, flags, mode);
+                if (rc >= 0 || s.errno() != EINTR) {
+                    return check(rc, s, "openat", shown);
+                }
+            }
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** openat2(2): {@code resolve} is a set of RESOLVE_* flags the kernel enforces on every component. */
+    static int openat2(int dirfd, byte[] path, long flags, long mode, long resolve, String shown) throws IOException {
+        Scratch s = scratch();
+        MemorySegment p = name1(s, path, "openat2", shown);
+        MemorySegment how = s.struct;
+        how.set(JAVA_LONG, 0, flags);
+        how.set(JAVA_LONG, 8, mode);
+        how.set(JAVA_LONG, 16, resolve);
+        try {
+            while (true) {
+                long rc = (long) SYSCALL4.invokeExact(s.errno, SYS_OPENAT2, (long) dirfd, p, how, 24L);
+                if (rc >= 0 || s.errno() != EINTR) {
+                    return (int) check(rc, s, "openat2", shown);
+                }
+            }
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    static void mkdirat(int dirfd, byte[] path, int mode, String shown) throws IOException {
+        Scratch s = scratch();
+        MemorySegment p = name1(s, path, "mkdirat", shown);
+        try {
+            check((int) MKDIRAT.invokeExact(s.errno, dirfd, p, mode), s, "mkdirat", shown);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    static void linkat(int fromDir, byte[] from, int toDir, byte[] to, int flags, String shown) throws IOException {
+        Scratch s = scratch();
+        MemorySegment a = name1(s, from, "linkat", shown);
+        MemorySegment b = name2(s, to, "linkat", shown);
+        try {
+            check((int) LINKAT.invokeExact(s.errno, fromDir, a, toDir, b, flags), s, "linkat", shown);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    static void symlinkat(byte[] target, int dirfd, byte[] path, String shown) throws IOException {
+        Scratch s = scratch();
+        MemorySegment a = name1(s, target, "symlinkat", shown);
+        MemorySegment b = name2(s, path, "symlinkat", shown);
+        try {
+            check((int) SYMLINKAT.invokeExact(s.errno, a, dirfd, b), s, "symlinkat", shown);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    static void unlinkat(int dirfd, byte[] path, int flags, String shown) throws IOException {
+        Scratch s = scratch();
+        MemorySegment p = name1(s, path, "unlinkat", shown);
+        try {
+            check((int) UNLINKAT.invokeExact(s.errno, dirfd, p, flags), s, "unlinkat", shown);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    static void renameat2(int fromDir, byte[] from, int toDir, byte[] to, int flags, String shown) throws IOException {
+        Scratch s = scratch();
+        MemorySegment a = name1(s, from, "renameat2", shown);
+        MemorySegment b = name2(s, to, "renameat2", shown);
+        try {
+            check((int) RENAMEAT2.invokeExact(s.errno, fromDir, a, toDir, b, flags), s, "renameat2", shown);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** statx(2) into the thread's scratch struct, which the caller decodes before its next call. */
+    static MemorySegment statx(int dirfd, byte[] path, int flags, String shown) throws IOException {
+        Scratch s = scratch();
+        MemorySegment p = name1(s, path, "statx", shown);
+        try {
+            // STATX_BASIC_STATS (0x7ff): type, mode, nlink, uid, gid, times, ino, size, blocks.
+            check((int) STATX.invokeExact(s.errno, dirfd, p, flags, 0x7ff, s.struct), s, "statx", shown);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        return s.struct;
+    }
+
+    static void fchmodat(int dirfd, byte[] path, int mode, String shown) throws IOException {
+        Scratch s = scratch();
+        MemorySegment p = name1(s, path, "fchmodat", shown);
+        try {
+            check((int) FCHMODAT.invokeExact(s.errno, dirfd, p, mode, 0), s, "fchmodat", shown);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** fchownat(2) without following a symlink; ids are unsigned 32-bit values passed as their bits. */
+    static void fchownat(int dirfd, byte[] path, long uid, long gid, int flags, String shown) throws IOException {
+        Scratch s = scratch();
+        MemorySegment p = name1(s, path, "fchownat", shown);
+        try {
+            check((int) FCHOWNAT.invokeExact(s.errno, dirfd, p, (int) uid, (int) gid, flags), s, "fchownat", shown);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** Sets the modification time (seconds, nanoseconds) and leaves the access time as it is. */
+    static void utimensat(int dirfd, byte[] path, long seconds, long nanos, int flags, String shown) throws IOException {
+        Scratch s = scratch();
+        MemorySegment p = name1(s, path, "utimensat", shown);
+        MemorySegment times = s.struct;
+        times.set(JAVA_LONG, 0, 0);
+        times.set(JAVA_LONG, 8, (1L << 30) - 2); // UTIME_OMIT for the access time
+        times.set(JAVA_LONG, 16, seconds);
+        times.set(JAVA_LONG, 24, nanos);
+        try {
+            check((int) UTIMENSAT.invokeExact(s.errno, dirfd, p, times, flags), s, "utimensat", shown);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    static byte[] readlinkat(int dirfd, byte[] path, String shown) throws IOException {
+        Scratch s = scratch();
+        MemorySegment p = name1(s, path, "readlinkat", shown);
+        try {
+            long n = check((long) READLINKAT.invokeExact(s.errno, dirfd, p, s.path2, (long) Scratch.PATH_MAX), s,
+                    "readlinkat", shown);
+            return s.path2.asSlice(0, n).toArray(JAVA_BYTE);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    static long getdents64(int fd, MemorySegment buffer, String shown) throws IOException {
+        Scratch s = scratch();
+        try {
+            return check((long) GETDENTS64.invokeExact(s.errno, fd, buffer, buffer.byteSize()), s, "getdents64", shown);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    static long read(int fd, MemorySegment buffer, String shown) throws IOException {
+        Scratch s = scratch();
+        try {
+            while (true) {
+                long rc = (long) READ.invokeExact(s.errno, fd, buffer, buffer.byteSize());
+                if (rc >= 0 || s.errno() != EINTR) {
+                    return check(rc, s, "read", shown);
+                }
+            }
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    static long write(int fd, MemorySegment buffer, String shown) throws IOException {
+        Scratch s = scratch();
+        try {
+            while (true) {
+                long rc = (long) WRITE.invokeExact(s.errno, fd, buffer, buffer.byteSize());
+                if (rc >= 0 || s.errno() != EINTR) {
+                    return check(rc, s, "write", shown);
+                }
+            }
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    static void fsync(int fd, String shown) throws IOException {
+        Scratch s = scratch();
+        try {
+            check((int) FSYNC.invokeExact(s.errno, fd), s, "fsync", shown);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    static void syncfs(int fd, String shown) throws IOException {
+        Scratch s = scratch();
+        try {
+            check((int) SYNCFS.invokeExact(s.errno, fd), s, "syncfs", shown);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** ioctl(2) with an integer or pointer argument. */
+    static int ioctl(int fd, long request, long argument, String shown) throws IOException {
+        Scratch s = scratch();
+        try {
+            return check((int) IOCTL.invokeExact(s.errno, fd, request, argument), s, "ioctl", shown);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** close(2); never retried (on Linux the descriptor is gone even when close reports EINTR). */
+    static void close(int fd) {
+        Scratch s = scratch();
+        try {
+            int rc = (int) CLOSE.invokeExact(s.errno, fd);
+            if (rc < 0 && s.errno() != EINTR) {
+                throw new IllegalStateException("close(" + fd + "): " + Errno.of(s.errno()).describe());
+            }
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** strerror(3) in the process's current locale: what the JDK's own messages say for that errno. */
+    static String strerror(int number) {
+        try {
+            MemorySegment text = (MemorySegment) STRERROR.invokeExact(number);
+            return text.getString(0);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package dev.tinyvol.worker.posix;
+
+import java.nio.file.attribute.FileTime;
+
+/**
+ * The subset of statx(2) TinyVol uses. Owners are unsigned 32-bit ids held in a long, so
+ * 3,000,000,000 reads as itself; {@code device} combines major and minor.
+ */
+public record Stat(int mode, long uid, long gid, long size, long inode, long device, int links, FileTime modified) {
+
+    private static final int S_IFMT = 0170000;
+
+    public int permissions() {
+        return mode & 07777;
+    }
+
+    public boolean isRegularFile() {
+        return (mode & S_IFMT) == 0100000;
+    }
+
+    public boolean isDirectory() {
+        return (mode & S_IFMT) == 0040000;
+    }
+
+    public boolean isSymlink() {
+        return (mode & S_IFMT) == 0120000;
+    }
+
+    public boolean sameInode(Stat other) {
+        return inode == other.inode && device == other.device;
+    }
+}
