@@ -12,6 +12,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -37,6 +39,8 @@ public final class TinyVolClient implements AutoCloseable {
     private final RequestSender sender;
     private final ResultWatcher results;
     private final Map<String, CompletableFuture<Result>> pending = new ConcurrentHashMap<>();
+    private static final System.Logger LOG = System.getLogger(TinyVolClient.class.getName());
+
     private final List<Consumer<Result>> listeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService timers;
     /**
@@ -55,7 +59,10 @@ public final class TinyVolClient implements AutoCloseable {
         // Positions are fixed at the end of the results topic here, before any request can be sent.
         this.results = new ResultWatcher(kafka, resultsTopic, false);
         this.sender = new RequestSender(kafka);
-        this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "tinyvol-client-timeouts"));
+        ScheduledThreadPoolExecutor timeouts = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "tinyvol-client-timeouts"));
+        // A request answered in time cancels its time-out, and a cancelled one leaves the queue at once.
+        timeouts.setRemoveOnCancelPolicy(true);
+        this.timers = timeouts;
         for (int i = 0; i < lanes.length; i++) {
             String name = "tinyvol-client-send-" + i;
             lanes[i] = Executors.newSingleThreadExecutor(r -> daemon(r, name));
@@ -84,12 +91,13 @@ public final class TinyVolClient implements AutoCloseable {
     public CompletableFuture<Result> submit(Request request, Duration timeout) {
         CompletableFuture<Result> answer = new CompletableFuture<>();
         pending.put(request.requestId(), answer);
-        timers.schedule(() -> {
+        ScheduledFuture<?> expiry = timers.schedule(() -> {
             if (pending.remove(request.requestId()) != null) {
                 answer.completeExceptionally(new TimeoutException("no result for " + request.requestId() + " from node "
                         + request.node() + " within " + timeout));
             }
         }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        answer.whenComplete((r, failed) -> expiry.cancel(false));
         send(request).whenComplete((ok, failed) -> {
             if (failed != null && pending.remove(request.requestId()) != null) {
                 answer.completeExceptionally(failed);
@@ -127,13 +135,17 @@ public final class TinyVolClient implements AutoCloseable {
         return sent;
     }
 
+    /** Reads until closed; nothing a listener or a bad poll does ends it while the client is open. */
     private void readResults() {
-        try {
-            while (open) {
+        while (open) {
+            try {
                 results.read(Duration.ofSeconds(1), this::deliver, r -> false);
+            } catch (WakeupException closing) {
+                // close() was called, or will be: the loop condition decides.
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "reading results failed; reading on", e);
+                sleepQuietly(200);
             }
-        } catch (WakeupException closing) {
-            // close() was called.
         }
     }
 
@@ -142,7 +154,33 @@ public final class TinyVolClient implements AutoCloseable {
         if (waiting != null) {
             waiting.complete(result);
         }
-        listeners.forEach(l -> l.accept(result));
+        for (Consumer<Result> listener : listeners) {
+            try {
+                listener.accept(result);
+            } catch (RuntimeException e) {
+                // One listener's bug must not stop the results of every request this client waits for.
+                LOG.log(System.Logger.Level.WARNING, "a result listener threw on " + result.requestId() + "; the others "
+                        + "and every waiting request are still served", e);
+            }
+        }
+    }
+
+    /** Time-outs scheduled and not yet fired or cancelled: one per request still waiting. */
+    int scheduledTimeouts() {
+        return ((ScheduledThreadPoolExecutor) timers).getQueue().size();
+    }
+
+    /** Requests waiting for their result. */
+    int pendingRequests() {
+        return pending.size();
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override

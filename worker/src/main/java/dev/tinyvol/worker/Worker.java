@@ -37,6 +37,9 @@ public final class Worker implements AutoCloseable {
     private final OpsServer ops;
 
     public Worker(WorkerConfig config) {
+        LOG.info("TinyVol worker {} for node {}; settings:", dev.tinyvol.worker.node.RequestExecutor.VERSION, config.node());
+        config.describe().forEach(line -> LOG.info("  {}", line));
+        config.warnings().forEach(w -> LOG.warn("{}", w));
         Cas cas = Cas.create(config.casDir());
         VolumeStore store = VolumeStore.open(config.volumesDir());
         this.volumes = new VolumeService(cas, store, config.fileThreads());
@@ -45,7 +48,8 @@ public final class Worker implements AutoCloseable {
             LOG.info("removed {} staging or trash directories left by an earlier process", cleaned);
         }
         AnswerStore answers = new AnswerStore(store.root().resolve(".tinyvol/answers"));
-        this.housekeeping = new Housekeeping(volumes, answers, config.answerRetention(), store.runningMarker());
+        this.housekeeping = new Housekeeping(volumes, answers, config.answerRetention(), store.runningMarker(),
+                store.checkPendingMarker());
         this.metrics = new WorkerMetrics(config.node());
         metrics.damagedVolumes(housekeeping::damagedVolumes);
         metrics.freeSpace("cas", cas.root());
@@ -59,7 +63,7 @@ public final class Worker implements AutoCloseable {
         } else {
             this.broker = new BrokerProbe(config);
             Readiness readiness = new Readiness(loop::notReady, List.of(cas.tmpDir(), store.root()), broker::answers);
-            this.ops = new OpsServer(config.httpPort(), new OpsServer.Probe() {
+            this.ops = new OpsServer(config.httpHost(), config.httpPort(), new OpsServer.Probe() {
                 @Override
                 public String notLive() {
                     return loop.notLive();
@@ -70,7 +74,7 @@ public final class Worker implements AutoCloseable {
                     return readiness.notReady();
                 }
             }, metrics::scrape);
-            LOG.info("metrics and health on http://0.0.0.0:{}/metrics, /health/live, /health/ready", ops.port());
+            LOG.info("metrics and health on http://{}:{}/metrics, /health/live, /health/ready", config.httpHost(), ops.port());
         }
     }
 

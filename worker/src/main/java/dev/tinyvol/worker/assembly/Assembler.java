@@ -77,9 +77,21 @@ public final class Assembler {
                 knownId = ManifestCodec.identity(manifest);
                 Optional<VolumeRecord> record = volumes.record(volume);
                 if (existing.isDirectory() && record.isPresent() && record.get().manifestId().equals(knownId)) {
-                    VolumeRecord r = record.get();
-                    return new AssemblyReport(volume, AssemblyReport.Outcome.UNCHANGED, target.toString(), knownId,
-                            0, 0, 0, 0, r.bytes(), elapsedMs(start), List.of());
+                    // Built from this manifest: UNCHANGED only if it is still whole (a stat per path).
+                    VerifyReport whole = new Verifier(cas, volumes, pool).verifyHeld(volume, manifest, false);
+                    if (whole.clean()) {
+                        VolumeRecord r = record.get();
+                        return new AssemblyReport(volume, AssemblyReport.Outcome.UNCHANGED, target.toString(), knownId,
+                                0, 0, 0, 0, r.bytes(), elapsedMs(start), List.of());
+                    }
+                    if (!options.replace()) {
+                        throw new TinyVolException(ErrorCode.VOLUME_DAMAGED, volume, "volume " + volume + " was built from "
+                                + "this manifest but is no longer whole (" + whole.mismatched() + " mismatched, "
+                                + whole.missing() + " missing, " + whole.extra() + " extra"
+                                + whole.problems().stream().findFirst().map(p -> "; e.g. " + p.kind() + " " + p.path()
+                                        + ": " + p.detail()).orElse("") + "); assemble with --replace (options.replace) "
+                                + "to rebuild it, or see 'tinyvol verify'");
+                    }
                 }
                 if (!options.replace()) {
                     String builtFrom = record.map(r -> "manifest " + describe(r)).orElse("an unrecorded manifest");
@@ -93,9 +105,10 @@ public final class Assembler {
             Checks checks = startChecks(manifest, knownId);
             Path staging = volumes.newStagingDir(volume);
             Path trash = null;
-            TreeBuild build = new TreeBuild(cas, pool, threads, manifest, staging, options.copyFallback(), progress);
+            TreeBuild build = null;
             Checked checked;
             try {
+                build = new TreeBuild(cas, pool, threads, manifest, staging, options.copyFallback(), progress);
                 long t0 = System.nanoTime();
                 build.createDirectories();
                 long t1 = System.nanoTime();
@@ -119,9 +132,13 @@ public final class Assembler {
                         (System.nanoTime() - t3) / 1_000_000);
             } catch (RuntimeException e) {
                 checks.abandon(); // never leave the checker working for a failed build
+                if (build != null) {
+                    build.close();
+                }
                 removeQuietly(staging, e);
                 throw e;
             }
+            build.close();
             if (trash != null) {
                 new TreeDeleter(pool).delete(trash);
             }

@@ -11,6 +11,7 @@ import dev.tinyvol.worker.concurrent.WorkerPool;
 import dev.tinyvol.worker.errors.ErrorCode;
 import dev.tinyvol.worker.errors.IoErrors;
 import dev.tinyvol.worker.errors.TinyVolException;
+import dev.tinyvol.worker.posix.DirFd;
 import dev.tinyvol.worker.posix.PosixFiles;
 import dev.tinyvol.worker.progress.Progress;
 import java.io.IOException;
@@ -30,11 +31,17 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One build of a manifest into an empty staging directory, in three steps the assembler calls in
- * order: directories (parents before children), then files and symlinks in contiguous slices of the sorted entries on several threads
- * (so threads mostly work in different directories and do not contend for one directory's lock),
- * then the modes and owners of directory entries, deepest first.
+ * order: directories (parents before children), then files and symlinks in contiguous slices of the
+ * sorted entries on several threads (so threads mostly work in different directories and do not
+ * contend for one directory's lock), then the modes and owners of directory entries, deepest first.
+ *
+ * <p>Everything is made relative to two open descriptors, the staging root and the CAS's objects
+ * directory ({@code mkdirat}, {@code linkat}, {@code symlinkat}, {@code fchownat}): no absolute path
+ * is resolved per entry, and nothing is resolved through the volumes directory's path again.
+ * Staging is private (a fresh directory no workload has seen) and the manifest never places an
+ * entry below one of its own symlinks (ManifestRules), so relative paths below the root are safe.
  */
-final class TreeBuild {
+final class TreeBuild implements AutoCloseable {
 
 
     /** Per-file fallback warnings listed before they are summarised. */
@@ -61,6 +68,9 @@ final class TreeBuild {
     private final ConcurrentLinkedQueue<String> linkLimitWarnings = new ConcurrentLinkedQueue<>();
     private final AtomicLong dirsCreated = new AtomicLong();
 
+    private final DirFd root;
+    private final DirFd objects;
+
     TreeBuild(Cas cas, ExecutorService pool, int threads, Manifest manifest, Path staging,
               boolean copyFallback, Progress progress) {
         this.cas = cas;
@@ -70,6 +80,23 @@ final class TreeBuild {
         this.staging = staging;
         this.copyFallback = copyFallback;
         this.progress = progress;
+        try {
+            this.root = DirFd.open(staging);
+        } catch (IOException e) {
+            throw IoErrors.classify(e, staging.toString(), "opening the staging directory");
+        }
+        try {
+            this.objects = DirFd.open(cas.objectsDir());
+        } catch (IOException e) {
+            root.close();
+            throw IoErrors.classify(e, cas.objectsDir().toString(), "opening the CAS");
+        }
+    }
+
+    @Override
+    public void close() {
+        root.close();
+        objects.close();
     }
 
     /**
@@ -94,7 +121,7 @@ final class TreeBuild {
         mkdir(first, false);
         boolean chmodEach;
         try {
-            chmodEach = PosixFiles.lstat(staging.resolve(first)).permissions() != DirEntry.DEFAULT_MODE;
+            chmodEach = root.stat(first).permissions() != DirEntry.DEFAULT_MODE;
         } catch (IOException e) {
             throw IoErrors.classify(e, first, "reading directory " + first);
         }
@@ -115,7 +142,7 @@ final class TreeBuild {
 
     private void mkdir(String dir, boolean chmod) {
         try {
-            Files.createDirectory(staging.resolve(dir));
+            root.mkdir(dir, DirEntry.DEFAULT_MODE);
         } catch (IOException e) {
             throw IoErrors.classify(e, dir, "creating directory " + dir);
         }
@@ -127,7 +154,7 @@ final class TreeBuild {
 
     private void mkdirFix(String dir) {
         try {
-            PosixFiles.chmod(staging.resolve(dir), DirEntry.DEFAULT_MODE);
+            root.chmod(dir, DirEntry.DEFAULT_MODE);
         } catch (IOException e) {
             throw IoErrors.classify(e, dir, "setting the mode of " + dir);
         }
@@ -156,11 +183,10 @@ final class TreeBuild {
         }
         try {
             for (Map.Entry<String, ManifestEntry> e : part) {
-                Path path = staging.resolve(e.getKey());
                 if (e.getValue() instanceof FileEntry f) {
-                    placeFile(e.getKey(), f, path);
+                    placeFile(e.getKey(), f);
                 } else if (e.getValue() instanceof SymlinkEntry s) {
-                    placeSymlink(e.getKey(), s, path);
+                    placeSymlink(e.getKey(), s);
                 }
             }
             progress.update("linking", done.addAndGet(part.size()), total);
@@ -170,13 +196,12 @@ final class TreeBuild {
         }
     }
 
-    private void placeFile(String rel, FileEntry entry, Path path) {
+    private void placeFile(String rel, FileEntry entry) {
         BlobKey key = BlobKey.of(entry);
-        Path blob = cas.instancePath(key);
         bytes.addAndGet(instances.get(key));
         if (!crossDevice.get()) {
             try {
-                Files.createLink(path, blob);
+                root.link(objects, Cas.instanceName(key), rel);
                 filesLinked.incrementAndGet();
                 return;
             } catch (FileSystemException e) {
@@ -199,7 +224,7 @@ final class TreeBuild {
             throw new TinyVolException(ErrorCode.CROSS_DEVICE, rel, "cannot link " + rel + ": the CAS (" + cas.root()
                     + ") and the volumes directory are on different filesystems (EXDEV), and copy fallback is off");
         }
-        copy(rel, key, blob, path);
+        copy(rel, key, cas.instancePath(key), staging.resolve(rel));
     }
 
     /** A private copy with the instance's mode, owner and fixed mtime, so verify can check it. */
@@ -218,11 +243,11 @@ final class TreeBuild {
         copied.add(rel);
     }
 
-    private void placeSymlink(String rel, SymlinkEntry entry, Path path) {
+    private void placeSymlink(String rel, SymlinkEntry entry) {
         try {
-            Files.createSymbolicLink(path, Path.of(entry.target()));
+            root.symlink(Path.of(entry.target()).toString(), rel);
             if (entry.uid() != 0 || entry.gid() != 0) {
-                PosixFiles.lchown(path, entry.uid(), entry.gid());
+                root.chown(rel, entry.uid(), entry.gid());
             }
         } catch (IOException e) {
             throw IoErrors.classify(e, rel, "creating symlink " + rel);
@@ -233,12 +258,12 @@ final class TreeBuild {
     void applyDirectoryAttributes() {
         for (Map.Entry<String, ManifestEntry> e : manifest.entries().descendingMap().entrySet()) {
             if (e.getValue() instanceof DirEntry d && !d.equals(DirEntry.DEFAULT)) {
-                Path path = staging.resolve(e.getKey());
+                String rel = e.getKey();
                 try {
                     if (d.uid() != 0 || d.gid() != 0) {
-                        PosixFiles.lchown(path, d.uid(), d.gid());
+                        root.chown(rel, d.uid(), d.gid());
                     }
-                    PosixFiles.chmod(path, d.mode());
+                    root.chmod(rel, d.mode()); // after chown, which clears setuid/setgid
                 } catch (IOException ex) {
                     throw IoErrors.classify(ex, e.getKey(), "setting mode and owner of " + e.getKey());
                 }

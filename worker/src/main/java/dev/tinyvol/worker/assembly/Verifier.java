@@ -63,8 +63,15 @@ public final class Verifier {
 
     /** Verifies against the manifest the volume was built from, as its record says. */
     public VerifyReport verify(String volume, boolean deep) {
-        long start = System.nanoTime();
         try (VolumeLocks.Held lock = volumes.lock(volume, () -> { })) {
+            return verifyHeld(volume, deep);
+        }
+    }
+
+    /** {@link #verify(String, boolean)} for a caller that already holds the volume's lock. */
+    VerifyReport verifyHeld(String volume, boolean deep) {
+        long start = System.nanoTime();
+        {
             VolumeRecord record = volumes.record(volume).orElseThrow(() -> new TinyVolException(ErrorCode.MANIFEST_NOT_FOUND, volume,
                     "volume " + volume + " has no record of the manifest it was built from; name one with --ref or --manifest"));
             Manifest manifest = volumes.keptManifest(record.manifestId()).orElseThrow(() -> new TinyVolException(
@@ -76,8 +83,15 @@ public final class Verifier {
 
     /** Verifies against {@code manifest}; files copied at assembly are known only if it is the one built from. */
     public VerifyReport verify(String volume, Manifest manifest, boolean deep) {
-        long start = System.nanoTime();
         try (VolumeLocks.Held lock = volumes.lock(volume, () -> { })) {
+            return verifyHeld(volume, manifest, deep);
+        }
+    }
+
+    /** {@link #verify(String, Manifest, boolean)} for a caller that already holds the volume's lock. */
+    VerifyReport verifyHeld(String volume, Manifest manifest, boolean deep) {
+        long start = System.nanoTime();
+        {
             String manifestId = ManifestCodec.identity(manifest);
             Set<String> copied = volumes.record(volume)
                     .filter(r -> r.manifestId().equals(manifestId))

@@ -64,33 +64,47 @@ public final class VolumeService implements AutoCloseable {
         return new VolumeLister(volumes).list();
     }
 
+    /** What the check after an unclean stop found for one volume. */
+    public enum CheckVerdict { WHOLE, DAMAGED, GONE }
+
     /**
-     * After an unclean stop (a crash or a power loss): checks every recorded volume against its
-     * manifest (a stat per path) and sets aside the record of each that is not whole, so it is
-     * rebuilt rather than reported unchanged. Returns the volumes found damaged.
+     * After an unclean stop (a crash or a power loss): checks one recorded volume against its
+     * manifest (a stat per path) and sets aside its record if it is not whole, so it is rebuilt
+     * rather than reported unchanged. The volume's lock is held from the check to the verdict, so
+     * a rebuild in between cannot be marked damaged. An interruption throws (INTERRUPTED): the
+     * check is unfinished, not a verdict.
      */
-    public List<String> checkAfterUncleanStop() {
-        List<String> damaged = new java.util.ArrayList<>();
-        for (VolumeLister.VolumeInfo info : list()) {
-            if (!info.recorded()) {
-                continue;
+    public CheckVerdict checkAfterUncleanStop(String volume) {
+        try (VolumeLocks.Held lock = volumes.lock(volume, () -> { })) {
+            if (volumes.record(volume).isEmpty()) {
+                return CheckVerdict.GONE; // unrecorded (or its record was unreadable and is set aside already)
             }
             VerifyReport report;
             try {
-                report = verify(info.volume(), false);
+                report = verifier.verifyHeld(volume, false);
             } catch (dev.tinyvol.worker.errors.TinyVolException e) {
-                if (e.code() == dev.tinyvol.worker.errors.ErrorCode.VOLUME_NOT_FOUND
-                        || e.code() == dev.tinyvol.worker.errors.ErrorCode.MANIFEST_NOT_FOUND) {
-                    continue; // torn down or rebuilt since it was listed
+                switch (e.code()) {
+                    case VOLUME_NOT_FOUND:
+                        return CheckVerdict.GONE;
+                    case INTERRUPTED:
+                        throw e;
+                    case MANIFEST_NOT_FOUND:
+                        report = null; // its kept manifest is gone or unreadable: it cannot be shown whole
+                        break;
+                    default:
+                        if (Thread.currentThread().isInterrupted()) {
+                            throw new dev.tinyvol.worker.errors.TinyVolException(
+                                    dev.tinyvol.worker.errors.ErrorCode.INTERRUPTED, volume, "interrupted", e);
+                        }
+                        report = null;
                 }
-                report = null;
             }
             if (report == null || !report.clean()) {
-                volumes.markDamaged(info.volume());
-                damaged.add(info.volume());
+                volumes.markDamaged(volume);
+                return CheckVerdict.DAMAGED;
             }
+            return CheckVerdict.WHOLE;
         }
-        return damaged;
     }
 
     /** Removes staging and trash left by a process that died; run at start-up. */

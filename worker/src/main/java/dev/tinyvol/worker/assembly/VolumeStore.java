@@ -47,6 +47,8 @@ public final class VolumeStore {
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .build();
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(VolumeStore.class);
+
     private final Path root;
     private final Path staging;
     private final Path trash;
@@ -123,25 +125,56 @@ public final class VolumeStore {
         return trash.resolve(volume + "." + UUID.randomUUID());
     }
 
+    /**
+     * What the volume was built from. A record that cannot be read (zero-length or garbled, as a
+     * power loss can leave one) means "this volume is not whole": it is set aside and the volume
+     * counts as unrecorded, so it is rebuilt, never answered UNCHANGED, and a LIST still answers.
+     */
     public Optional<VolumeRecord> record(String volume) {
         Path file = records.resolve(volume + ".json");
+        byte[] bytes;
         try {
-            return Optional.of(JSON.readValue(file.toFile(), VolumeRecord.class));
-        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
             throw IoErrors.classify(e, file.toString(), "reading the record of volume " + volume);
         }
+        try {
+            VolumeRecord record = JSON.readValue(bytes, VolumeRecord.class);
+            if (record == null || record.manifestId() == null || !volume.equals(record.volume())) {
+                throw new IOException("the record holds no volume and manifest identity");
+            }
+            return Optional.of(record);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("the record of volume {} cannot be read ({} bytes: {}); setting it aside: the volume counts as "
+                    + "not whole until it is replaced or torn down", volume, bytes.length, e.getMessage());
+            markDamaged(volume);
+            return Optional.empty();
+        }
     }
 
+    /** Written to a part file, fsync'd, renamed into place, and the directory fsync'd: durable once it returns. */
     public void writeRecord(VolumeRecord record) {
         Path file = records.resolve(record.volume() + ".json");
         Path part = records.resolve(record.volume() + ".json.part");
         try {
-            Files.write(part, JSON.writeValueAsBytes(record));
+            writeDurably(part, JSON.writeValueAsBytes(record));
             Files.move(part, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            PosixFiles.fsyncDirectory(records);
         } catch (IOException e) {
             throw IoErrors.classify(e, file.toString(), "writing the record of volume " + record.volume());
+        }
+    }
+
+    private static void writeDurably(Path file, byte[] bytes) throws IOException {
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file, StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+            channel.force(true);
         }
     }
 
@@ -166,6 +199,11 @@ public final class VolumeStore {
         return root.resolve(".tinyvol/worker.running");
     }
 
+    /** Present while the check after an unclean stop is unfinished; lists the volumes already checked. */
+    public Path checkPendingMarker() {
+        return root.resolve(".tinyvol/check.pending");
+    }
+
     public void deleteRecord(String volume) {
         Path file = records.resolve(volume + ".json");
         try {
@@ -183,26 +221,36 @@ public final class VolumeStore {
         }
         Path part = manifests.resolve(id + "." + UUID.randomUUID() + ".part");
         try {
-            Files.write(part, ManifestCodec.toJson(manifest), StandardOpenOption.CREATE_NEW);
+            writeDurably(part, ManifestCodec.toJson(manifest));
             try {
                 Files.createLink(file, part);
             } catch (FileAlreadyExistsException raced) {
                 // Same identity, same content.
             }
             Files.delete(part);
+            PosixFiles.fsyncDirectory(manifests);
         } catch (IOException e) {
             throw IoErrors.classify(e, file.toString(), "keeping the manifest of a volume");
         }
     }
 
+    /** A kept manifest; one that cannot be parsed (cut short by a power loss) counts as not kept. */
     public Optional<Manifest> keptManifest(String id) {
         Path file = manifests.resolve(id + ".json");
+        byte[] bytes;
         try {
-            return Optional.of(ManifestCodec.parse(Files.readAllBytes(file)));
+            bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
             throw IoErrors.classify(e, file.toString(), "reading a kept manifest");
+        }
+        try {
+            return Optional.of(ManifestCodec.parse(bytes));
+        } catch (RuntimeException e) {
+            LOG.warn("the kept manifest {} cannot be read ({}); the volumes built from it count as not whole", id,
+                    e.getMessage());
+            return Optional.empty();
         }
     }
 

@@ -4,6 +4,7 @@ import dev.tinyvol.worker.errors.ErrorCode;
 import dev.tinyvol.worker.errors.IoErrors;
 import dev.tinyvol.worker.errors.TinyVolException;
 import dev.tinyvol.worker.posix.PosixFiles;
+import dev.tinyvol.worker.posix.Stat;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
@@ -92,6 +93,16 @@ public final class Cas {
         return tmp;
     }
 
+    /** The objects directory, for linking relative to its descriptor. */
+    public Path objectsDir() {
+        return objects;
+    }
+
+    /** An instance's name below {@link #objectsDir()}: {@code <2 hex>/<file name>}. */
+    public static String instanceName(BlobKey key) {
+        return key.digest().substring(0, 2) + "/" + key.fileName();
+    }
+
     public Path instancePath(BlobKey key) {
         return objects.resolve(key.digest().substring(0, 2)).resolve(key.fileName());
     }
@@ -150,7 +161,23 @@ public final class Cas {
         if (stat.lastModifiedTime().equals(BLOB_MTIME)) {
             return stat.size();
         }
-        String actual = Sha256.of(path);
+        // Hash, then look again: a write during the hash (mtime, size or ctime moved) means the hash
+        // describes content that is gone, so resetting the mtime now would hide that write.
+        Stat before = PosixFiles.lstat(path);
+        String actual = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            actual = Sha256.of(path);
+            Stat after = PosixFiles.lstat(path);
+            if (after.modified().equals(before.modified()) && after.size() == before.size()
+                    && after.changed().equals(before.changed())) {
+                break;
+            }
+            if (attempt == 2) {
+                throw new TinyVolException(ErrorCode.BLOB_CORRUPT, key.fileName(), "blob " + path + " keeps changing "
+                        + "while it is checked (something writes to it through a hard link); it is not linked again");
+            }
+            before = after;
+        }
         if (!actual.equals(key.digest())) {
             throw new TinyVolException(ErrorCode.BLOB_CORRUPT, key.fileName(),
                     "blob " + path + " was changed after ingest (its content now hashes to " + actual
@@ -159,7 +186,7 @@ public final class Cas {
         }
         // Touched but intact (e.g. by a backup tool): restore the marker so the next use is cheap.
         PosixFiles.setModifiedTime(path, BLOB_MTIME);
-        return stat.size();
+        return before.size();
     }
 
     private long materializeFromSibling(BlobKey key) {
@@ -217,7 +244,26 @@ public final class Cas {
         Path target = instancePath(key);
         Path part = null;
         try {
-            part = Files.createTempFile(tmp, key.digest().substring(0, 12) + ".", ".part");
+            part = verifiedCopy(key, source);
+            Files.createDirectories(target.getParent());
+            try {
+                Files.createLink(target, part);
+                return true;
+            } catch (FileAlreadyExistsException raced) {
+                return false;
+            }
+        } catch (IOException e) {
+            throw IoErrors.classify(e, target.toString(), "storing blob " + key);
+        } finally {
+            deleteQuietly(part);
+        }
+    }
+
+    /** A copy of {@code source} in tmp/ with the instance's attributes, fsync'd, refused unless it hashes to the key. */
+    private Path verifiedCopy(BlobKey key, Path source) throws IOException {
+        Path part = Files.createTempFile(tmp, key.digest().substring(0, 12) + ".", ".part");
+        boolean done = false;
+        try {
             try (FileChannel channel = FileChannel.open(part, StandardOpenOption.WRITE);
                  OutputStream out = Channels.newOutputStream(channel)) {
                 String actual = Sha256.copy(source, out);
@@ -233,33 +279,44 @@ public final class Cas {
                 PosixFiles.setModifiedTime(part, BLOB_MTIME);
                 channel.force(true);
             }
-            Files.createDirectories(target.getParent());
-            try {
-                Files.createLink(target, part);
-                return true;
-            } catch (FileAlreadyExistsException raced) {
-                return false;
-            }
-        } catch (IOException e) {
-            throw IoErrors.classify(e, target.toString(), "storing blob " + key);
+            done = true;
+            return part;
         } finally {
-            deleteQuietly(part);
+            if (!done) {
+                deleteQuietly(part);
+            }
         }
     }
 
+    /** One monitor per few instances, so threads repairing the same instance take turns. */
+    private final Object[] repairLocks = java.util.stream.IntStream.range(0, 64).mapToObj(i -> new Object()).toArray();
+
     /**
-     * Replaces a damaged instance with good content. Volumes linked to the damaged inode keep it;
-     * {@code tinyvol verify} reports them.
+     * Replaces a damaged instance with good content, atomically: a verified copy is renamed over
+     * it, so the instance's name never stands empty, and threads or processes repairing the same
+     * instance at once each leave a good one (the first repairs it; the others find it intact).
+     * Volumes linked to the damaged inode keep it; {@code tinyvol verify} reports them.
+     *
+     * @return true if this call replaced it, false if it was intact by the time it looked
      */
-    public void replace(BlobKey key, Path source) {
+    public boolean replace(BlobKey key, Path source) {
         Path target = instancePath(key);
-        Path aside = target.resolveSibling(key.fileName() + ".damaged");
-        try {
-            Files.move(target, aside, StandardCopyOption.REPLACE_EXISTING);
-            store(key, source);
-            Files.deleteIfExists(aside);
-        } catch (IOException e) {
-            throw IoErrors.classify(e, target.toString(), "replacing damaged blob " + key);
+        synchronized (repairLocks[Math.floorMod(key.hashCode(), repairLocks.length)]) {
+            if (inspect(key) == InstanceState.INTACT) {
+                return false;
+            }
+            Path part = null;
+            try {
+                part = verifiedCopy(key, source);
+                Files.createDirectories(target.getParent());
+                Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                part = null;
+                return true;
+            } catch (IOException e) {
+                throw IoErrors.classify(e, target.toString(), "replacing damaged blob " + key);
+            } finally {
+                deleteQuietly(part);
+            }
         }
     }
 

@@ -128,9 +128,10 @@ public final class Ingester {
         Cas.InstanceState state = cas.inspect(key);
         boolean stored = false;
         if (state == Cas.InstanceState.DAMAGED) {
-            warnings.add("blob " + key + " had been changed through a link; replaced with the content of " + rel);
-            cas.replace(key, file);
-            stored = true;
+            stored = cas.replace(key, file); // false: another thread repaired it first
+            if (stored) {
+                warnings.add("blob " + key + " had been changed through a link; replaced with the content of " + rel);
+            }
         } else if (state == Cas.InstanceState.MISSING) {
             stored = cas.store(key, file); // false: another thread stored the same instance first
         }

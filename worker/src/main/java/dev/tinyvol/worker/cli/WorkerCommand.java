@@ -3,6 +3,7 @@ package dev.tinyvol.worker.cli;
 import dev.tinyvol.worker.Worker;
 import dev.tinyvol.worker.config.ConfigException;
 import dev.tinyvol.worker.config.WorkerConfig;
+import dev.tinyvol.worker.config.WorkerSettings;
 import dev.tinyvol.worker.kafka.WorkerLoop;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -24,15 +25,27 @@ final class WorkerCommand implements Callable<Integer> {
 
     static final int FENCED = 4;
 
-    @Option(names = "--config", paramLabel = "FILE", required = true,
-            description = "Worker properties (see config/worker.properties).")
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Worker properties (see config/worker.properties, or --help-config).")
     Path config;
+
+    @Option(names = "--help-config",
+            description = "Print every setting with its documentation and default, as a properties file, and exit.")
+    boolean helpConfig;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws InterruptedException {
+        if (helpConfig) {
+            spec.commandLine().getOut().print(WorkerSettings.propertiesTemplate());
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
+        if (config == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Missing required option: '--config=FILE'");
+        }
         WorkerConfig settings;
         try {
             settings = WorkerConfig.load(config, System.getenv());

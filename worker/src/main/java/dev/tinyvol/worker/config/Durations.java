@@ -12,6 +12,24 @@ public final class Durations {
     private Durations() {
     }
 
+    /** The shortest way to write {@code d} that {@link #parse} reads back: 7d, 30s, 250ms. */
+    public static String format(Duration d) {
+        long ms = d.toMillis();
+        if (ms % 86_400_000 == 0 && ms > 0) {
+            return ms / 86_400_000 + "d";
+        }
+        if (ms % 3_600_000 == 0 && ms > 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms % 60_000 == 0 && ms > 0) {
+            return ms / 60_000 + "m";
+        }
+        if (ms % 1000 == 0) {
+            return ms / 1000 + "s";
+        }
+        return ms + "ms";
+    }
+
     public static Duration parse(String text) {
         Matcher m = DURATION.matcher(text.strip());
         if (!m.matches()) {

@@ -22,6 +22,8 @@ public enum ErrorCode {
     BLOB_MISSING(false),
     BLOB_CORRUPT(false),
     VOLUME_EXISTS(false),
+    /** Built from the requested manifest, but changed or damaged since: rebuilt only with replace. */
+    VOLUME_DAMAGED(false),
     VOLUME_BUSY(false),
     VOLUME_NOT_FOUND(false),
     NOT_A_CAS(false),

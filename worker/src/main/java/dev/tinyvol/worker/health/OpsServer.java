@@ -29,11 +29,12 @@ public final class OpsServer implements AutoCloseable {
 
     private final HttpServer server;
 
-    public OpsServer(int port, Probe probe, Supplier<String> metrics) {
+    public OpsServer(String host, int port, Probe probe, Supplier<String> metrics) {
         try {
-            server = HttpServer.create(new InetSocketAddress(port), 16);
+            server = HttpServer.create(new InetSocketAddress(host, port), 16);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot listen on http.port " + port + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot listen on http.host " + host + ", http.port " + port + ": "
+                    + e.getMessage() + "; free the port or choose another", e);
         }
         server.setExecutor(Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "tinyvol-http");

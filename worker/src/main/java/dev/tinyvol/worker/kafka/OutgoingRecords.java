@@ -1,17 +1,13 @@
 package dev.tinyvol.worker.kafka;
 
-import dev.tinyvol.messages.event.Request;
 import dev.tinyvol.messages.event.Result;
 import dev.tinyvol.messages.event.ResultCodec;
-import dev.tinyvol.messages.event.ResultError;
-import dev.tinyvol.messages.event.Status;
 import dev.tinyvol.worker.config.WorkerConfig;
 import dev.tinyvol.worker.node.Outcome;
-import dev.tinyvol.worker.node.RequestExecutor;
+import dev.tinyvol.worker.node.ResultBuilder;
 import dev.tinyvol.worker.node.RequestHandler;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
@@ -64,18 +60,22 @@ final class OutgoingRecords {
                 header("tinyvol.dlq.time", clock.instant().toString()))));
     }
 
-    /** The outcome of finished work; a failure of the machinery itself becomes a FAILED result, never silence. */
+    /**
+     * The outcome of finished work. A failure of the machinery itself becomes FAILED with code
+     * INTERNAL for the request as it was read, never silence, and never a second parse (whose
+     * verdict could differ: a deadline may have passed since).
+     */
     private Outcome outcomeOf(Slot slot) {
         try {
             return slot.outcome.join();
         } catch (CompletionException | CancellationException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            Request request = ((RequestHandler.Parsed.Ready) handler.parse(slot.record.value(), clock.instant())).request();
-            Instant now = clock.instant();
-            return new Outcome.Answer(new Result(Request.SCHEMA_VERSION, request.requestId(), request.correlationId(),
-                    request.action(), config.node(), request.volume(), Status.FAILED, null, null, 0, 0, 0, 0, 0, 0, 1,
-                    List.of(new ResultError("INTERNAL_ERROR", null, cause.getClass().getSimpleName() + ": " + cause.getMessage())),
-                    List.of(), now, now, RequestExecutor.VERSION, List.of(), null));
+            if (slot.request == null) {
+                return new Outcome.DeadLetter("the worker failed reading this record: " + cause.getMessage());
+            }
+            LOG.error("{} {} failed inside the worker; answering FAILED {}", slot.request.action(),
+                    slot.request.requestId(), ResultBuilder.INTERNAL, cause);
+            return new Outcome.Answer(ResultBuilder.internalFailure(slot.request, config.node(), cause, clock.instant()));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.tinyvol.worker.kafka;
 
+import dev.tinyvol.messages.event.Request;
 import dev.tinyvol.worker.node.Outcome;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -8,10 +9,13 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 final class Slot {
 
     final ConsumerRecord<byte[], byte[]> record;
+    /** The request as read, for a record that was one; null for records decided at once. */
+    final Request request;
     final CompletableFuture<Outcome> outcome;
 
-    Slot(ConsumerRecord<byte[], byte[]> record, CompletableFuture<Outcome> outcome) {
+    Slot(ConsumerRecord<byte[], byte[]> record, Request request, CompletableFuture<Outcome> outcome) {
         this.record = record;
+        this.request = request;
         this.outcome = outcome;
     }
 }

@@ -162,18 +162,28 @@ public final class WorkerLoop implements Runnable {
         }
     }
 
+    /** Gives every record read exactly one slot, whatever happens while deciding what it is. */
     private void dispatch(ConsumerRecord<byte[], byte[]> record) {
         TopicPartition tp = new TopicPartition(record.topic(), record.partition());
-        RequestHandler.Parsed parsed = handler.parse(record.value(), clock.instant());
+        RequestHandler.Parsed parsed;
+        try {
+            parsed = handler.parse(record.value(), clock.instant());
+        } catch (RuntimeException e) {
+            LOG.error("reading {}-{}@{} failed inside the worker", record.topic(), record.partition(), record.offset(), e);
+            parsed = new RequestHandler.Parsed.Done(new Outcome.DeadLetter("the worker failed reading this record: "
+                    + e.getMessage()));
+        }
+        Request request = null;
         CompletableFuture<Outcome> outcome;
         if (parsed instanceof RequestHandler.Parsed.Ready ready) {
-            Request request = ready.request();
-            outcome = scheduler.submit(request.key(), !request.action().perVolume(), () -> handler.execute(request));
+            request = ready.request();
+            Request r = request;
+            outcome = scheduler.submit(r.key(), !r.action().perVolume(), () -> handler.execute(r));
             outcome.whenComplete((done, failed) -> consumer.wakeup());
         } else {
             outcome = CompletableFuture.completedFuture(((RequestHandler.Parsed.Done) parsed).outcome());
         }
-        ledger.add(tp, new Slot(record, outcome));
+        ledger.add(tp, new Slot(record, request, outcome));
     }
 
     /**
@@ -221,12 +231,17 @@ public final class WorkerLoop implements Runnable {
             case COMMITTED -> {
                 inFlight = null;
                 ledger.release(batch.slots());
-                for (OutgoingRecords.Outgoing out : batch.sent()) {
-                    if (out.outcome() instanceof Outcome.Answer answer) {
-                        metrics.committed(answer.result());
-                    } else {
-                        metrics.deadLettered();
+                try {
+                    for (OutgoingRecords.Outgoing out : batch.sent()) {
+                        if (out.outcome() instanceof Outcome.Answer answer) {
+                            metrics.committed(answer.result());
+                        } else {
+                            metrics.deadLettered();
+                        }
                     }
+                } catch (RuntimeException e) {
+                    LOG.error("counting {} published results failed; the results are out, the meters are behind",
+                            batch.sent().size(), e);
                 }
             }
             case RETRY -> {

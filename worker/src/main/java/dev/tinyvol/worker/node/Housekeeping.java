@@ -1,13 +1,20 @@
 package dev.tinyvol.worker.node;
 
+import dev.tinyvol.worker.assembly.VolumeLister;
 import dev.tinyvol.worker.assembly.VolumeService;
+import dev.tinyvol.worker.errors.ErrorCode;
+import dev.tinyvol.worker.errors.TinyVolException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -34,17 +41,25 @@ public final class Housekeeping implements AutoCloseable {
     private final AtomicInteger damaged = new AtomicInteger();
     private final CompletableFuture<List<String>> recovery;
 
-    public Housekeeping(VolumeService volumes, AnswerStore answers, Duration answerRetention, Path runningMarker) {
+    private final Path checkPending;
+
+    public Housekeeping(VolumeService volumes, AnswerStore answers, Duration answerRetention, Path runningMarker,
+                        Path checkPending) {
         this.runningMarker = runningMarker;
+        this.checkPending = checkPending;
         boolean uncleanStop = Files.exists(runningMarker);
         try {
+            if (uncleanStop && !Files.exists(checkPending)) {
+                // Written before anything else: a check interrupted by the next crash or stop resumes.
+                Files.writeString(checkPending, "");
+            }
             Files.writeString(runningMarker, Instant.now() + "\n");
         } catch (IOException e) {
             throw new UncheckedIOException("writing " + runningMarker, e);
         }
         answers.prune(answerRetention);
         thread.scheduleWithFixedDelay(() -> prune(answers, answerRetention), 1, 1, TimeUnit.HOURS);
-        recovery = uncleanStop ? CompletableFuture.supplyAsync(() -> check(volumes), thread)
+        recovery = Files.exists(checkPending) ? CompletableFuture.supplyAsync(() -> check(volumes), thread)
                 : CompletableFuture.completedFuture(List.of());
     }
 
@@ -66,10 +81,51 @@ public final class Housekeeping implements AutoCloseable {
         }
     }
 
+    /**
+     * Checks every recorded volume not checked yet (the pending marker lists those done), holding
+     * each volume's lock from check to verdict. Interrupted (the worker is stopping), it leaves the
+     * rest for the next start; a failure is logged and the check resumes at the next start too.
+     */
     private List<String> check(VolumeService volumes) {
-        LOG.warn("the last run did not stop cleanly (crash or power loss): checking every volume it built");
-        List<String> found = volumes.checkAfterUncleanStop();
-        damaged.set(found.size());
+        List<String> found = new ArrayList<>();
+        Set<String> done = new HashSet<>();
+        try {
+            done.addAll(Files.readAllLines(checkPending));
+        } catch (IOException e) {
+            LOG.error("reading {} failed ({}); checking every volume", checkPending, e.getMessage());
+        }
+        LOG.warn("the last run did not stop cleanly (crash or power loss): checking every volume it built{}",
+                done.isEmpty() ? "" : " (resuming: " + done.size() + " checked before)");
+        int checked = 0;
+        try {
+            List<String> names = volumes.list().stream().filter(VolumeLister.VolumeInfo::recorded)
+                    .map(VolumeLister.VolumeInfo::volume).filter(v -> !done.contains(v)).toList();
+            for (String volume : names) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new TinyVolException(ErrorCode.INTERRUPTED, volume, "interrupted");
+                }
+                if (volumes.checkAfterUncleanStop(volume) == VolumeService.CheckVerdict.DAMAGED) {
+                    found.add(volume);
+                    damaged.incrementAndGet();
+                }
+                Files.writeString(checkPending, volume + "\n", StandardOpenOption.APPEND);
+                checked++;
+            }
+            Files.deleteIfExists(checkPending);
+        } catch (TinyVolException e) {
+            if (e.code() == ErrorCode.INTERRUPTED) {
+                LOG.warn("the check after an unclean stop was interrupted after {} volumes; the rest are checked at "
+                        + "the next start", checked);
+            } else {
+                LOG.error("the check after an unclean stop failed after {} volumes: {}; it resumes at the next start",
+                        checked, e.getMessage());
+            }
+            return found;
+        } catch (IOException | RuntimeException e) {
+            LOG.error("the check after an unclean stop failed after {} volumes: {}; it resumes at the next start",
+                    checked, e.getMessage(), e);
+            return found;
+        }
         if (found.isEmpty()) {
             LOG.info("checked the volumes after an unclean stop: all whole");
         } else {

@@ -34,6 +34,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class RequestExecutor {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RequestExecutor.class);
+
     public static final String VERSION = versionOf();
 
     private final String node;
@@ -64,7 +66,7 @@ public final class RequestExecutor {
         Instant started = clock.instant();
         long t0 = System.nanoTime();
         AtomicInteger attempts = new AtomicInteger();
-        Builder result = new Builder(request, started);
+        ResultBuilder result = ResultBuilder.of(request, node, started);
         try {
             Retry.of("request", retry).executeSupplier(() -> {
                 attempts.incrementAndGet();
@@ -73,17 +75,18 @@ public final class RequestExecutor {
                 return null;
             });
         } catch (TinyVolException e) {
-            result.status = Status.FAILED;
-            result.errors.add(new ResultError(e.code().name(), e.path(), e.getMessage()));
+            result.fail(new ResultError(e.code().name(), e.path(), e.getMessage()));
+        } catch (UncheckedIOException e) {
+            result.fail(new ResultError("IO_ERROR", null, e.getMessage()));
         } catch (RuntimeException e) {
-            result.status = Status.FAILED;
-            result.errors.add(new ResultError(mayPass(e) ? "IO_ERROR" : "INTERNAL_ERROR", null,
-                    e.getClass().getSimpleName() + ": " + e.getMessage()));
+            LOG.error("{} {} failed inside the worker", request.action(), request.requestId(), e);
+            result.fail(new ResultError(ResultBuilder.INTERNAL, null, "the worker failed on this request ("
+                    + e.getMessage() + "); it goes on serving; the worker's log has the details"));
         }
         return result.build(attempts.get(), (System.nanoTime() - t0) / 1_000_000, clock.instant());
     }
 
-    private void run(Request request, Builder out) {
+    private void run(Request request, ResultBuilder out) {
         Runnable noWait = () -> { };
         switch (request.action()) {
             case ASSEMBLE -> {
@@ -101,7 +104,7 @@ public final class RequestExecutor {
                 out.bytes = r.bytes();
                 out.warnings.addAll(r.warnings());
                 if (request.options().verify()) {
-                    out.verify(volumes.verify(request.volume(), manifest, false));
+                    verify(out, request, volumes.verify(request.volume(), manifest, false));
                 }
             }
             case TEARDOWN -> {
@@ -115,7 +118,8 @@ public final class RequestExecutor {
                         : request.manifestRef() != null ? new ManifestStore(volumes.cas()).load(request.manifestRef()) : null;
                 boolean deep = request.options().verify();
                 out.targetDir = volumes.volumes().root().resolve(request.volume()).toString();
-                out.verify(manifest == null ? volumes.verify(request.volume(), deep) : volumes.verify(request.volume(), manifest, deep));
+                verify(out, request, manifest == null ? volumes.verify(request.volume(), deep)
+                        : volumes.verify(request.volume(), manifest, deep));
             }
             case LIST -> volumes.list().forEach(v -> out.volumes.add(new VolumeSummary(v.volume(), v.manifestName(),
                     v.manifestId(), v.files(), v.bytes(), v.createdAt())));
@@ -126,62 +130,19 @@ public final class RequestExecutor {
                     out.warnings.addAll(t.warnings());
                 }
                 for (PurgeReport.Failure f : r.failures()) {
-                    out.status = Status.FAILED;
-                    out.errors.add(new ResultError(f.code(), f.volume(), f.message()));
+                    out.fail(new ResultError(f.code(), f.volume(), f.message()));
                 }
                 out.outcome = request.options().dryRun() ? "WOULD_REMOVE" : "REMOVED";
             }
         }
     }
 
-    /** The mutable parts of a result while it is being made. */
-    private final class Builder {
-        final Request request;
-        final Instant started;
-        Status status;
-        String outcome;
-        String targetDir;
-        long filesLinked;
-        long filesCopied;
-        long symlinks;
-        long dirsCreated;
-        long bytes;
-        List<ResultError> errors;
-        List<String> warnings;
-        List<VolumeSummary> volumes;
-        VerifySummary verify;
-
-        Builder(Request request, Instant started) {
-            this.request = request;
-            this.started = started;
-            reset();
-        }
-
-        void reset() {
-            status = Status.SUCCEEDED;
-            outcome = null;
-            targetDir = null;
-            filesLinked = filesCopied = symlinks = dirsCreated = bytes = 0;
-            errors = new ArrayList<>();
-            warnings = new ArrayList<>();
-            volumes = new ArrayList<>();
-            verify = null;
-        }
-
-        void verify(VerifyReport r) {
-            verify = new VerifySummary(r.deep(), r.verified(), r.mismatched(), r.missing(), r.extra(),
-                    r.problems().stream().map(p -> p.kind() + " " + p.path() + ": " + p.detail()).toList());
-            if (!r.clean()) {
-                status = Status.FAILED;
-                errors.add(new ResultError("VERIFY_MISMATCH", request.volume(), r.mismatched() + " mismatched, " + r.missing()
-                        + " missing, " + r.extra() + " extra"));
-            }
-        }
-
-        Result build(int attempts, long durationMs, Instant finished) {
-            return new Result(Request.SCHEMA_VERSION, request.requestId(), request.correlationId(), request.action(), node,
-                    request.volume(), status, outcome, targetDir, filesLinked, filesCopied, symlinks, dirsCreated, bytes,
-                    durationMs, attempts, errors, warnings, started, finished, VERSION, volumes, verify);
+    private static void verify(ResultBuilder out, Request request, VerifyReport r) {
+        out.verify = new VerifySummary(r.deep(), r.verified(), r.mismatched(), r.missing(), r.extra(),
+                r.problems().stream().map(p -> p.kind() + " " + p.path() + ": " + p.detail()).toList());
+        if (!r.clean()) {
+            out.fail(new ResultError("VERIFY_MISMATCH", request.volume(), r.mismatched() + " mismatched, " + r.missing()
+                    + " missing, " + r.extra() + " extra"));
         }
     }
 

@@ -102,7 +102,7 @@ public final class RequestHandler {
             Result result = executor.execute(request);
             try {
                 answers.put(result);
-            } catch (java.io.UncheckedIOException e) {
+            } catch (RuntimeException e) {
                 // The answer still goes out; only a redelivery of this request would redo the work.
                 LOG.warn("could not store the answer to {} ({}); a repeat of it will be carried out again",
                         request.requestId(), e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
@@ -118,8 +118,6 @@ public final class RequestHandler {
 
     private Result refusal(String requestId, String correlationId, Action action, String volume, Status status,
                            ResultError error, Instant at) {
-        Instant now = clock.instant();
-        return new Result(Request.SCHEMA_VERSION, requestId, correlationId, action, node, volume, status, null, null,
-                0, 0, 0, 0, 0, 0, 0, List.of(error), List.of(), at, now, RequestExecutor.VERSION, List.of(), null);
+        return ResultBuilder.refusal(requestId, correlationId, action, volume, node, status, error, at, clock.instant());
     }
 }

@@ -282,10 +282,13 @@ public final class DirFd implements AutoCloseable {
         long size = sx.get(JAVA_LONG, 40);
         long mtimeSec = sx.get(JAVA_LONG, 112);
         long mtimeNsec = Integer.toUnsignedLong(sx.get(ValueLayout.JAVA_INT, 120));
+        long ctimeSec = sx.get(JAVA_LONG, 96);
+        long ctimeNsec = Integer.toUnsignedLong(sx.get(ValueLayout.JAVA_INT, 104));
         long devMajor = Integer.toUnsignedLong(sx.get(ValueLayout.JAVA_INT, 136));
         long devMinor = Integer.toUnsignedLong(sx.get(ValueLayout.JAVA_INT, 140));
         return new Stat(mode, uid, gid, size, ino, (devMajor << 32) | devMinor, nlink,
-                FileTime.from(java.time.Instant.ofEpochSecond(mtimeSec, mtimeNsec)));
+                FileTime.from(java.time.Instant.ofEpochSecond(mtimeSec, mtimeNsec)),
+                FileTime.from(java.time.Instant.ofEpochSecond(ctimeSec, ctimeNsec)));
     }
 
     /** A file read through its own descriptor, with the errno of any failure. */

@@ -4,9 +4,11 @@ import java.nio.file.attribute.FileTime;
 
 /**
  * The subset of statx(2) TinyVol uses. Owners are unsigned 32-bit ids held in a long, so
- * 3,000,000,000 reads as itself; {@code device} combines major and minor.
+ * 3,000,000,000 reads as itself; {@code device} combines major and minor; {@code changed} is the
+ * ctime, which every write and attribute change moves.
  */
-public record Stat(int mode, long uid, long gid, long size, long inode, long device, int links, FileTime modified) {
+public record Stat(int mode, long uid, long gid, long size, long inode, long device, int links, FileTime modified,
+                   FileTime changed) {
 
     private static final int S_IFMT = 0170000;
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
@@ -68,11 +69,52 @@ class WorkerConfigTest {
     }
 
     @Test
+    void theShippedFileIsTheSettingsTable() throws Exception {
+        String shipped = java.nio.file.Files.readString(Path.of("../config/worker.properties"));
+        assertEquals(WorkerSettings.propertiesTemplate(), shipped,
+                "config/worker.properties is generated: bin/tinyvol worker --help-config > config/worker.properties");
+        for (Setting<?> s : WorkerSettings.ALL) {
+            assertTrue(shipped.contains(s.key() + "="), s.key());
+        }
+    }
+
+    @Test
+    void unknownKeysAndVariablesAreWarningsNamingTheClosestSetting() {
+        Properties p = minimal();
+        p.setProperty("concurency", "8");
+        p.setProperty("kafka.linger.ms", "5");
+        WorkerConfig c = WorkerConfig.from(p, Map.of("TINYVOL_RETRY_BACKOF", "1s", "TINYVOL_JAR", "/x.jar",
+                "TINYVOL_TEST_BOOTSTRAP", "k:1"));
+        assertEquals(4, c.concurrency(), "the misspelt key changed nothing");
+        assertEquals("5", c.kafka().get("linger.ms"), "kafka.* keys are known");
+        assertEquals(List.of("unknown setting \"concurency\" is ignored; did you mean \"concurrency\"?",
+                "environment variable TINYVOL_RETRY_BACKOF names no setting and is ignored; did you mean "
+                        + "TINYVOL_RETRY_BACKOFF (retry.backoff)?"), c.warnings());
+    }
+
+    @Test
+    void theEffectiveSettingsAreDescribedWithSecretsMasked() {
+        Properties p = minimal();
+        p.setProperty("kafka.sasl.jaas.config", "ScramLoginModule required username=\"n\" password=\"hunter2\";");
+        p.setProperty("kafka.ssl.truststore.password", "hunter2");
+        List<String> lines = WorkerConfig.from(p, Map.of()).describe();
+        assertTrue(lines.contains("concurrency = 4"), lines.toString());
+        assertTrue(lines.contains("retry.backoff = 200ms"), lines.toString());
+        assertTrue(lines.contains("http.host = 0.0.0.0"), lines.toString());
+        assertTrue(lines.contains("kafka.sasl.jaas.config = ********"), lines.toString());
+        assertTrue(lines.stream().noneMatch(l -> l.contains("hunter2")), lines.toString());
+        assertEquals(WorkerSettings.ALL.size() + 3, lines.size(), "every setting and each kafka key: " + lines);
+    }
+
+    @Test
     void durationsAsPeopleWriteThem() {
         assertEquals(Duration.ofMillis(250), Durations.parse("250ms"));
         assertEquals(Duration.ofSeconds(90), Durations.parse("90s"));
         assertEquals(Duration.ofMinutes(5), Durations.parse("5m"));
         assertEquals(Duration.ofDays(7), Durations.parse("7d"));
         assertThrows(IllegalArgumentException.class, () -> Durations.parse("5 minutes"));
+        for (String d : new String[] {"250ms", "90s", "5m", "2h", "7d", "1500ms"}) {
+            assertEquals(d, Durations.format(Durations.parse(d)));
+        }
     }
 }

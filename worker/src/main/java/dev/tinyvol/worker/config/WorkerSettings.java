@@ -1,0 +1,227 @@
+package dev.tinyvol.worker.config;
+
+import dev.tinyvol.messages.event.Topics;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Every worker setting, declared once (see {@link Setting}), in the order the shipped
+ * {@code config/worker.properties} lists them. Keys under {@code kafka.} are not declared here:
+ * they go to the Kafka clients unchanged, less the prefix.
+ */
+public final class WorkerSettings {
+
+    private WorkerSettings() {
+    }
+
+    public static final String KAFKA_PREFIX = "kafka.";
+    private static final Pattern NODE_PATTERN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
+
+    public static final Setting<String> NODE = new Setting<>("node", Setting.Type.STRING, null, null, "node-001",
+            "This node's id (required). It names the node's topics (tinyvol.requests.<node>, .dlq), its consumer "
+                    + "group and its transactional id: start one worker per node id; a second one takes over from the first.",
+            Setting.Validator.pattern(NODE_PATTERN, "must start with a letter or digit and hold only letters, digits, "
+                    + "'.', '_' and '-' (at most 200): it names Kafka topics"), true);
+    public static final Setting<Path> CAS_DIR = new Setting<>("cas.dir", Setting.Type.PATH, null, null,
+            "/var/lib/tinyvol/cas", "The content-addressed store (required; created if missing).",
+            Setting.Validator.any(), true);
+    public static final Setting<Path> VOLUMES_DIR = new Setting<>("volumes.dir", Setting.Type.PATH, null, null,
+            "/var/lib/tinyvol/volumes", "The volumes directory (required; created if missing). Keep it on the CAS's "
+                    + "filesystem: across filesystems every file is copied instead of linked.",
+            Setting.Validator.any(), true);
+    public static final Setting<String> HTTP_HOST = new Setting<>("http.host", Setting.Type.STRING, "0.0.0.0", null, null,
+            "The address metrics and health are served on (0.0.0.0: every interface; 127.0.0.1: this host only).",
+            Setting.Validator.pattern(Pattern.compile("[A-Za-z0-9.:_-]+"), "is not a host name or address"), false);
+    public static final Setting<Integer> HTTP_PORT = new Setting<>("http.port", Setting.Type.INT, 0, null, null,
+            "Metrics (/metrics) and health (/health/live, /health/ready) over HTTP on this port (0 = off).",
+            Setting.Validator.range(0, 65535), false);
+    public static final Setting<Integer> CONCURRENCY = new Setting<>("concurrency", Setting.Type.INT, 4, null, null,
+            "Requests executed at once (different volumes; one volume's requests always run in order).",
+            Setting.Validator.range(1, 256), false);
+    public static final Setting<Integer> FILE_THREADS = new Setting<>("file.threads", Setting.Type.INT, null,
+            "the number of CPUs, at least 2", null, "Threads that link, check and remove files within one request.",
+            Setting.Validator.range(1, 256), false);
+    public static final Setting<Integer> RETRY_MAX_ATTEMPTS = new Setting<>("retry.max.attempts", Setting.Type.INT, 3, null,
+            null, "Failures that may pass (I/O errors, a volume locked by another process) are tried this many times "
+                    + "in all (1 = no retry). Permanent failures are not retried.", Setting.Validator.range(1, 100), false);
+    public static final Setting<Duration> RETRY_BACKOFF = new Setting<>("retry.backoff", Setting.Type.DURATION,
+            Duration.ofMillis(200), null, null, "The first wait before a retry; it doubles each time, with jitter.",
+            Setting.Validator.any(), false);
+    public static final Setting<Integer> MAX_BUFFERED = new Setting<>("max.buffered", Setting.Type.INT, 2000, null, null,
+            "Requests read but not yet answered before consumption pauses (it keeps polling meanwhile).",
+            Setting.Validator.range(1, 1_000_000), false);
+    public static final Setting<Duration> SHUTDOWN_GRACE = new Setting<>("shutdown.grace", Setting.Type.DURATION,
+            Duration.ofSeconds(30), null, null, "On SIGTERM, how long running requests may take to finish before they "
+                    + "are left for the next start (they are not committed, so they are read again).",
+            Setting.Validator.any(), false);
+    public static final Setting<Duration> ANSWERS_RETENTION = new Setting<>("answers.retention", Setting.Type.DURATION,
+            Duration.ofDays(7), null, null, "How long answers are kept, so a repeated requestId gets the same result "
+                    + "without the work being redone.", Setting.Validator.atLeast(Duration.ofMinutes(1)), false);
+    public static final Setting<String> TOPIC_REQUESTS = new Setting<>("topic.requests", Setting.Type.STRING, null,
+            "tinyvol.requests.<node>", null, "The topic this node's requests come from.", Setting.Validator.any(), false);
+    public static final Setting<String> TOPIC_RESULTS = new Setting<>("topic.results", Setting.Type.STRING, Topics.RESULTS,
+            null, null, "The topic results go to (shared by every node).", Setting.Validator.any(), false);
+    public static final Setting<String> TOPIC_DLQ = new Setting<>("topic.dlq", Setting.Type.STRING, null,
+            "tinyvol.requests.<node>.dlq", null, "The topic records nobody can be answered for go to, with headers "
+                    + "saying why.", Setting.Validator.any(), false);
+    public static final Setting<Boolean> TOPICS_CREATE = new Setting<>("topics.create", Setting.Type.BOOLEAN, true, null,
+            null, "Create missing topics at start-up (false where topics are managed).", Setting.Validator.any(), false);
+    public static final Setting<Integer> TOPICS_REQUESTS_PARTITIONS = new Setting<>("topics.requests.partitions",
+            Setting.Type.INT, 1, null, null, "Partitions of a request topic the worker creates.",
+            Setting.Validator.range(1, 1000), false);
+    public static final Setting<Integer> TOPICS_RESULTS_PARTITIONS = new Setting<>("topics.results.partitions",
+            Setting.Type.INT, 3, null, null, "Partitions of the results topic, if this worker creates it.",
+            Setting.Validator.range(1, 1000), false);
+    public static final Setting<Integer> TOPICS_REPLICATION_FACTOR = new Setting<>("topics.replication.factor",
+            Setting.Type.INT, 1, null, null, "Replicas of topics the worker creates: 3 on a production cluster, 1 for a "
+                    + "single local broker.", Setting.Validator.range(1, 10), false);
+
+    /** Every declared setting, in documentation order. */
+    public static final List<Setting<?>> ALL = List.of(NODE, CAS_DIR, VOLUMES_DIR, HTTP_HOST, HTTP_PORT, CONCURRENCY,
+            FILE_THREADS, RETRY_MAX_ATTEMPTS, RETRY_BACKOFF, MAX_BUFFERED, SHUTDOWN_GRACE, ANSWERS_RETENTION,
+            TOPIC_REQUESTS, TOPIC_RESULTS, TOPIC_DLQ, TOPICS_CREATE, TOPICS_REQUESTS_PARTITIONS, TOPICS_RESULTS_PARTITIONS,
+            TOPICS_REPLICATION_FACTOR);
+
+    /** Kafka client keys documented in the shipped file (commented out unless shown with a value). */
+    static final List<String[]> KAFKA_EXAMPLES = List.of(
+            new String[] {"bootstrap.servers", "localhost:9092", "true"},
+            new String[] {"security.protocol", "SASL_SSL", "false"},
+            new String[] {"sasl.mechanism", "SCRAM-SHA-512", "false"},
+            new String[] {"sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required "
+                    + "username=\"tinyvol\" password=\"...\";", "false"});
+
+    /** Environment variables that belong to TinyVol's scripts and tests, not to the worker's settings. */
+    private static final Set<String> NOT_SETTINGS = Set.of("TINYVOL_JAR", "TINYVOL_LOG_FORMAT", "TINYVOL_JAVA");
+
+    public static Setting<?> find(String key) {
+        for (Setting<?> s : ALL) {
+            if (s.key().equals(key)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /** The environment variable that overrides {@code key}: {@code kafka.bootstrap.servers} → {@code TINYVOL_KAFKA_BOOTSTRAP_SERVERS}. */
+    public static String envOf(String key) {
+        return "TINYVOL_" + key.toUpperCase(Locale.ROOT).replace('.', '_');
+    }
+
+    /** {@code TINYVOL_KAFKA_BOOTSTRAP_SERVERS} → {@code kafka.bootstrap.servers}; null for variables that are not settings. */
+    static String keyOfEnv(String name) {
+        if (!name.startsWith("TINYVOL_") || name.startsWith("TINYVOL_TEST_") || NOT_SETTINGS.contains(name)) {
+            return null;
+        }
+        return name.substring("TINYVOL_".length()).toLowerCase(Locale.ROOT).replace('_', '.');
+    }
+
+    /** True for keys the worker understands: a declared setting or a Kafka client key. */
+    static boolean known(String key) {
+        return find(key) != null || key.startsWith(KAFKA_PREFIX);
+    }
+
+    /** The declared key nearest to a misspelt one (edit distance), or null if none is close. */
+    public static String closest(String key) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (Setting<?> s : ALL) {
+            int d = distance(key, s.key());
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = s.key();
+            }
+        }
+        return bestDistance <= Math.max(2, key.length() / 3) ? best : null;
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    /** True for a key whose value must never be logged (passwords, JAAS configs, keys). */
+    public static boolean isSecret(String key) {
+        String k = key.toLowerCase(Locale.ROOT);
+        return k.contains("password") || k.contains("jaas") || k.contains("secret") || k.endsWith(".key")
+                || k.contains("token");
+    }
+
+    /**
+     * The shipped {@code config/worker.properties}: every setting with its documentation and default
+     * (commented out where the default is right for most nodes), generated from the declarations.
+     */
+    public static String propertiesTemplate() {
+        StringBuilder out = new StringBuilder();
+        out.append("# TinyVol worker configuration. Generated from the worker's settings table: regenerate with\n")
+                .append("#   bin/tinyvol worker --help-config > config/worker.properties\n#\n")
+                .append("# Every key can be overridden by an environment variable: TINYVOL_ + the key in upper case with\n")
+                .append("# dots as underscores, e.g. TINYVOL_NODE=node-017 or TINYVOL_KAFKA_BOOTSTRAP_SERVERS=k1:9092,k2:9092.\n")
+                .append("# A missing or bad value stops start-up with a message naming the key; a key that names no setting\n")
+                .append("# is a warning naming the closest one.\n");
+        for (Setting<?> s : ALL) {
+            out.append('\n');
+            wrap(out, s.doc() + (s.required() ? "" : " Default: " + s.describeDefault() + "."));
+            if (s.required()) {
+                out.append(s.key()).append('=').append(s.example()).append('\n');
+            } else {
+                out.append('#').append(s.key()).append('=').append(templateValue(s)).append('\n');
+            }
+        }
+        out.append('\n');
+        wrap(out, "Everything under kafka. goes to the Kafka clients unchanged (less the prefix): SASL, SSL, "
+                + "timeouts. The worker fixes what exactly-once processing needs (transactional id, read_committed, "
+                + "no auto-commit). kafka.bootstrap.servers is required.");
+        for (String[] k : KAFKA_EXAMPLES) {
+            out.append(Boolean.parseBoolean(k[2]) ? "" : "#").append(KAFKA_PREFIX).append(k[0]).append('=').append(k[1])
+                    .append('\n');
+        }
+        return out.toString();
+    }
+
+    private static <T> String templateValue(Setting<T> s) {
+        if (s.defaultValue() != null) {
+            return s.format(s.defaultValue());
+        }
+        return s.describeDefault().replace("<node>", "node-001").replace("the number of CPUs, at least 2", "4");
+    }
+
+    private static void wrap(StringBuilder out, String text) {
+        StringBuilder line = new StringBuilder("#");
+        for (String word : text.split(" ")) {
+            if (line.length() + word.length() + 1 > 100) {
+                out.append(line).append('\n');
+                line = new StringBuilder("#");
+            }
+            line.append(' ').append(word);
+        }
+        out.append(line).append('\n');
+    }
+
+    /** The effective values, one "key = value" per line, secrets masked, for the start-up log. */
+    public static List<String> describe(Map<String, String> effective) {
+        List<String> lines = new ArrayList<>();
+        new LinkedHashMap<>(effective).forEach((k, v) -> lines.add(k + " = " + (isSecret(k) ? "********" : v)));
+        return lines;
+    }
+}
