@@ -3,10 +3,10 @@
 # then run the worker. Node id, directories and Kafka come from TINYVOL_* environment variables.
 set -e
 if [ ! -d "${TINYVOL_CAS_DIR}/objects" ]; then
-  java -jar /opt/tinyvol/tinyvol-worker.jar demo --dir /var/lib/tinyvol/seed > /dev/null
-  java -jar /opt/tinyvol/tinyvol-worker.jar cas ingest /var/lib/tinyvol/seed/sample --cas "${TINYVOL_CAS_DIR}" --ref sample > /dev/null
+  java --enable-native-access=ALL-UNNAMED -jar /opt/tinyvol/tinyvol-worker.jar demo --dir /var/lib/tinyvol/seed > /dev/null
+  java --enable-native-access=ALL-UNNAMED -jar /opt/tinyvol/tinyvol-worker.jar cas ingest /var/lib/tinyvol/seed/sample --cas "${TINYVOL_CAS_DIR}" --ref sample > /dev/null
 fi
-exec java -XX:+UseSerialGC -Xms32m -Xmx128m -Xss512k -XX:TieredStopAtLevel=1 \
+exec java --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xms32m -Xmx128m -Xss512k -XX:TieredStopAtLevel=1 \
   -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=96m \
   -Dlogback.configurationFile=/etc/tinyvol/logback.xml -Dtinyvol.log.format="${TINYVOL_LOG_FORMAT:-text}" \
   -jar /opt/tinyvol/tinyvol-worker.jar worker --config /etc/tinyvol/worker.properties

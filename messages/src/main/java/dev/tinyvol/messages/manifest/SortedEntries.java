@@ -15,7 +15,7 @@ import java.util.TreeMap;
  * sorted manifests TinyVol writes), then hand it to TreeMap as a SortedMap, which TreeMap builds
  * from without a single comparison. Keys are unique (the JSON parser refuses duplicates).
  */
-final class SortedEntries<V> extends AbstractMap<String, V> implements SortedMap<String, V> {
+public final class SortedEntries<V> extends AbstractMap<String, V> implements SortedMap<String, V> {
 
     private final List<Map.Entry<String, V>> sorted;
 
@@ -23,7 +23,7 @@ final class SortedEntries<V> extends AbstractMap<String, V> implements SortedMap
         this.sorted = sorted;
     }
 
-    static <V> TreeMap<String, V> toTreeMap(List<Map.Entry<String, V>> entries) {
+    public static <V> TreeMap<String, V> toTreeMap(List<Map.Entry<String, V>> entries) {
         entries.sort(Map.Entry.comparingByKey());
         return new TreeMap<>(new SortedEntries<>(entries));
     }

@@ -7,6 +7,7 @@ import dev.tinyvol.messages.manifest.ManifestCodec;
 import dev.tinyvol.messages.manifest.ManifestEntry;
 import dev.tinyvol.worker.cas.BlobKey;
 import dev.tinyvol.worker.cas.Cas;
+import dev.tinyvol.worker.cas.ManifestIdentity;
 import dev.tinyvol.worker.concurrent.WorkerPool;
 import dev.tinyvol.worker.errors.ErrorCode;
 import dev.tinyvol.worker.errors.IoErrors;
@@ -74,7 +75,7 @@ public final class Assembler {
             Stat existing = lstatOrNull(target);
             String knownId = null;
             if (existing != null) {
-                knownId = ManifestCodec.identity(manifest);
+                knownId = ManifestIdentity.of(manifest);
                 Optional<VolumeRecord> record = volumes.record(volume);
                 if (existing.isDirectory() && record.isPresent() && record.get().manifestId().equals(knownId)) {
                     // Built from this manifest: UNCHANGED only if it is still whole (a stat per path).
@@ -212,7 +213,7 @@ public final class Assembler {
             }));
         }
         Future<String> identity = knownId != null ? CompletableFuture.completedFuture(knownId)
-                : checker.submit(() -> ManifestCodec.identity(manifest));
+                : checker.submit(() -> ManifestIdentity.of(manifest));
         return new Checks(sizes, slices, identity);
     }
 

@@ -9,6 +9,7 @@ import dev.tinyvol.messages.manifest.ManifestRules;
 import dev.tinyvol.messages.manifest.SymlinkEntry;
 import dev.tinyvol.worker.cas.BlobKey;
 import dev.tinyvol.worker.cas.Cas;
+import dev.tinyvol.worker.cas.ManifestIdentity;
 import dev.tinyvol.worker.cas.Sha256;
 import dev.tinyvol.worker.concurrent.WorkerPool;
 import dev.tinyvol.worker.errors.ErrorCode;
@@ -92,7 +93,7 @@ public final class Verifier {
     VerifyReport verifyHeld(String volume, Manifest manifest, boolean deep) {
         long start = System.nanoTime();
         {
-            String manifestId = ManifestCodec.identity(manifest);
+            String manifestId = ManifestIdentity.of(manifest);
             Set<String> copied = volumes.record(volume)
                     .filter(r -> r.manifestId().equals(manifestId))
                     .map(r -> (Set<String>) new HashSet<>(r.copiedPaths()))

@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Assembly and teardown against their baselines, in one run, on one tree: {@code cp -al} of the
  * source tree (the same links and directories), {@code rm -rf} of that copy, and the whole
- * {@code tinyvol assemble} process (JVM start and manifest parsing included). Each figure is the
+ * {@code tinyvol assemble} process (JVM start and manifest loading included), as {@code java -jar}
+ * and as {@code bin/tinyvol} (the launcher people use, with its start-up cache). Each figure is the
  * median of several rounds after warm-up rounds, with the page cache warm for all of them.
  */
 public final class AssemblyBenchmark {
@@ -41,6 +42,7 @@ public final class AssemblyBenchmark {
     private final int rounds;
     private final int threads;
     private final PrintWriter log;
+    private final Path launcher = findLauncher();
 
     public AssemblyBenchmark(Path work, int files, int rounds, int threads, PrintWriter log) {
         this.work = work.toAbsolutePath().normalize();
@@ -71,8 +73,10 @@ public final class AssemblyBenchmark {
         long[] rmRf = new long[rounds];
         long[] process = new long[rounds];
         long[] tuned = new long[rounds];
-        Path archive = work.resolve("tinyvol.jsa");
-        Files.deleteIfExists(archive);
+        if (launcher == null) {
+            throw new IOException("bin/tinyvol not found beside the jar; run the benchmark from a checkout");
+        }
+        run(launcher.toString(), "--version"); // makes its start-up cache now, outside the measured rounds
         try (VolumeService service = new VolumeService(Cas.open(casDir), VolumeStore.open(volumesDir), threads)) {
             service.purge(false, () -> { });
             Manifest manifest = new ManifestStore(service.cas()).load(ref);
@@ -94,11 +98,9 @@ public final class AssemblyBenchmark {
                 runTinyVol(List.of(), assembleArgs);
                 long t5 = System.nanoTime();
                 service.teardown("bench", () -> { });
-                // As bin/tinyvol runs it: C1 only, serial GC, a class-data-sharing archive made on the first run.
-                List<String> cliFlags = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xlog:cds=off",
-                        Files.exists(archive) ? "-XX:SharedArchiveFile=" + archive : "-XX:ArchiveClassesAtExit=" + archive);
+                // bin/tinyvol itself, as people run it (its start-up cache made before the first round).
                 long t6 = System.nanoTime();
-                runTinyVol(cliFlags, assembleArgs);
+                runLauncher(assembleArgs);
                 long t7 = System.nanoTime();
                 service.teardown("bench", () -> { });
                 if (report.filesLinked() != files) {
@@ -119,6 +121,24 @@ public final class AssemblyBenchmark {
         }
         return new Result(files, shape.dirs(), rounds, threads, median(assemble), median(cpAl), median(process),
                 median(tuned), median(teardown), median(rmRf));
+    }
+
+    /** bin/tinyvol of the checkout the running jar was built in ({@code worker/target/…jar} → {@code bin/tinyvol}). */
+    private static Path findLauncher() {
+        try {
+            Path jar = Path.of(AssemblyBenchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path candidate = jar.getParent().resolve("../../bin/tinyvol").normalize();
+            return Files.isExecutable(candidate) ? candidate : null;
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private void runLauncher(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(launcher.toString());
+        command.addAll(Arrays.asList(args));
+        run(command.toArray(String[]::new));
     }
 
     private void runTinyVol(List<String> jvmFlags, String... args) throws IOException, InterruptedException {

@@ -110,7 +110,7 @@ public final class Ingester {
         if (warnings.size() > MAX_LISTED_WARNINGS) {
             shown.add("… and " + (warnings.size() - MAX_LISTED_WARNINGS) + " more warnings");
         }
-        return new IngestReport(ref, ManifestCodec.identity(manifest), format, files.size(), scan.dirs, scan.symlinks,
+        return new IngestReport(ref, ManifestIdentity.of(manifest), format, files.size(), scan.dirs, scan.symlinks,
                 newBlobs, bytes.get(), newBytes.get(), scan.skipped, (System.nanoTime() - start) / 1_000_000, shown);
     }
 

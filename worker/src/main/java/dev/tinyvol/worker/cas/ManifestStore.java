@@ -8,6 +8,7 @@ import dev.tinyvol.worker.errors.ErrorCode;
 import dev.tinyvol.worker.errors.IoErrors;
 import dev.tinyvol.worker.errors.TinyVolException;
 import dev.tinyvol.worker.posix.PosixFiles;
+import dev.tinyvol.worker.posix.Stat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -18,8 +19,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** Manifests stored by name under {@code <cas>/refs/<name>.json}, and manifests read from files. */
+/**
+ * Manifests stored by name under {@code <cas>/refs/<name>.json} (with a compact form beside it,
+ * {@code <name>.tvm}, a cache for fast loading), and manifests read from files.
+ */
 public final class ManifestStore {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ManifestStore.class);
 
     private final Cas cas;
 
@@ -27,12 +33,17 @@ public final class ManifestStore {
         this.cas = cas;
     }
 
+    /**
+     * The manifest stored under {@code ref}: from its compact form when that was made from the JSON
+     * as it is now (see {@link CompactManifest}), else parsed from the JSON, and the compact form
+     * written for next time.
+     */
     public Manifest load(String ref) {
         requireRefName(ref);
         Path file = refPath(ref);
-        byte[] json;
+        Stat stat;
         try {
-            json = Files.readAllBytes(file);
+            stat = PosixFiles.lstat(file);
         } catch (NoSuchFileException e) {
             throw new TinyVolException(ErrorCode.MANIFEST_NOT_FOUND, ref,
                     "no manifest named '" + ref + "' in " + cas.refsDir() + "; ingest one with 'tinyvol cas ingest DIR --cas "
@@ -40,7 +51,50 @@ public final class ManifestStore {
         } catch (IOException e) {
             throw IoErrors.classify(e, file.toString(), "reading manifest '" + ref + "'");
         }
-        return parse(json, "manifest '" + ref + "'");
+        CompactManifest.Decoded compact = readCompact(ref, stat);
+        if (compact != null) {
+            ManifestIdentity.remember(compact.manifest(), compact.identity());
+            return compact.manifest();
+        }
+        byte[] json;
+        try {
+            json = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new TinyVolException(ErrorCode.MANIFEST_NOT_FOUND, ref, "manifest '" + ref + "' was removed while it was read");
+        } catch (IOException e) {
+            throw IoErrors.classify(e, file.toString(), "reading manifest '" + ref + "'");
+        }
+        Manifest manifest = parse(json, "manifest '" + ref + "'");
+        writeCompact(ref, manifest, stat);
+        return manifest;
+    }
+
+    private CompactManifest.Decoded readCompact(String ref, Stat json) {
+        try {
+            return CompactManifest.decode(Files.readAllBytes(compactPath(ref)), json);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("compact form of {} unusable ({}); reading the JSON", ref, e.getMessage());
+            return null;
+        }
+    }
+
+    /** Best effort: a cache that cannot be written (read-only CAS, full disk) only costs the next load time. */
+    private void writeCompact(String ref, Manifest manifest, Stat json) {
+        Path part = cas.tmpDir().resolve(ref + "." + java.util.UUID.randomUUID() + ".tvm.part");
+        try {
+            Files.write(part, CompactManifest.encode(manifest, ManifestIdentity.of(manifest), json));
+            Files.move(part, compactPath(ref), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            ManifestIdentity.remember(manifest, ManifestIdentity.of(manifest));
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("could not write the compact form of {}: {}", ref, e.getMessage());
+            try {
+                Files.deleteIfExists(part);
+            } catch (IOException ignored) {
+                // tmp/ leftovers are harmless.
+            }
+        }
     }
 
     /** Reads a manifest file (v1 or v2) from anywhere. */
@@ -77,6 +131,11 @@ public final class ManifestStore {
         } catch (IOException e) {
             throw IoErrors.classify(e, file.toString(), "writing manifest '" + ref + "'");
         }
+        try {
+            writeCompact(ref, manifest, PosixFiles.lstat(file));
+        } catch (IOException e) {
+            LOG.debug("could not stat {}: {}", file, e.getMessage());
+        }
     }
 
     public List<String> refs() {
@@ -95,6 +154,10 @@ public final class ManifestStore {
 
     private Path refPath(String ref) {
         return cas.refsDir().resolve(ref + ".json");
+    }
+
+    private Path compactPath(String ref) {
+        return cas.refsDir().resolve(ref + ".tvm");
     }
 
     private static void requireRefName(String ref) {

@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
                 FleetCommand.class,
                 DemoCommand.class,
                 BenchCommand.class,
+                AotTrainCommand.class,
                 CommandLine.HelpCommand.class})
 public final class TinyVolCli implements Runnable {
 

@@ -21,6 +21,28 @@ final class KafkaClients {
     private KafkaClients() {
     }
 
+    /** The real clients for this worker's configuration. */
+    static WorkerClients of(WorkerConfig config) {
+        return new WorkerClients() {
+            @Override
+            public org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer() {
+                return KafkaClients.consumer(config);
+            }
+
+            @Override
+            public org.apache.kafka.clients.producer.Producer<byte[], byte[]> producer() {
+                return KafkaClients.producer(config);
+            }
+
+            @Override
+            public void ensureTopics() {
+                if (config.createTopics()) {
+                    TopicSetup.ensure(config);
+                }
+            }
+        };
+    }
+
     /** One transactional id and one static group member per node: a second worker fences the first. */
     static String memberId(WorkerConfig config) {
         return "tinyvol-worker-" + config.node();

@@ -5,7 +5,6 @@ import dev.tinyvol.messages.event.ResultCodec;
 import dev.tinyvol.worker.config.WorkerConfig;
 import dev.tinyvol.worker.node.Outcome;
 import dev.tinyvol.worker.node.ResultBuilder;
-import dev.tinyvol.worker.node.RequestHandler;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
@@ -31,12 +30,10 @@ final class OutgoingRecords {
     private static final Logger LOG = LoggerFactory.getLogger(OutgoingRecords.class);
 
     private final WorkerConfig config;
-    private final RequestHandler handler;
     private final Clock clock;
 
-    OutgoingRecords(WorkerConfig config, RequestHandler handler, Clock clock) {
+    OutgoingRecords(WorkerConfig config, Clock clock) {
         this.config = config;
-        this.handler = handler;
         this.clock = clock;
     }
 

@@ -40,6 +40,13 @@ class JavaSeventeenClassFilesTest {
     @MethodSource("modules")
     void everyClassFileHasTheModulesVersion(String module, Class<?> anyClass, int major) throws Exception {
         Map<Integer, List<String>> byVersion = versions(Path.of(anyClass.getProtectionDomain().getCodeSource().getLocation().toURI()));
+        // The worker's entry point is Java 17 on purpose: an older java then says it needs 25.
+        List<String> launcher = byVersion.getOrDefault(61, List.of()).stream().filter(c -> c.contains("/launch/")).toList();
+        if (major == 69) {
+            assertEquals(List.of("dev/tinyvol/worker/launch/Launcher.class"), launcher);
+            byVersion.get(61).removeAll(launcher);
+            byVersion.values().removeIf(List::isEmpty);
+        }
         assertTrue(byVersion.values().stream().mapToInt(List::size).sum() > 3, module + " has classes: " + byVersion);
         assertEquals(List.of(major), new ArrayList<>(byVersion.keySet()), module + ": " + byVersion);
     }

@@ -37,6 +37,16 @@ class CliTest {
     }
 
     @Test
+    void theStartUpCacheTrainingRunSucceedsAndLeavesNothing(@org.junit.jupiter.api.io.TempDir Path scratch) {
+        // bin/tinyvol trains its AOT cache with this; a failure there would quietly cost every later start.
+        Run run = tinyvol("aot-train", "--dir", scratch.resolve("train").toString());
+        assertEquals(0, run.exit(), run.err());
+        assertEquals("", run.out());
+        assertTrue(!java.nio.file.Files.exists(scratch.resolve("train")), "its scratch directory is removed");
+        assertTrue(!tinyvol("--help").out().contains("aot-train"), "hidden from the help");
+    }
+
+    @Test
     void everyCommandExplainsItselfWithHelp() {
         for (String[] command : List.of(new String[] {}, new String[] {"cas"}, new String[] {"cas", "ingest"},
                 new String[] {"cas", "refs"}, new String[] {"assemble"}, new String[] {"teardown"}, new String[] {"purge"},

@@ -1,0 +1,126 @@
+package dev.tinyvol.worker.kafka;
+
+import dev.tinyvol.worker.metrics.WorkerMetrics;
+import dev.tinyvol.worker.node.Outcome;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns what has finished at the head of each partition into one batch (results and the offsets
+ * they cover), hands it to the {@link ResultPublisher}, and settles the outcome: committed slots
+ * leave the ledger and are counted; a batch to retry waits a moment; a batch in doubt is the only one
+ * retried until it settles. Knows nothing of polling. Called from the polling thread only.
+ */
+final class ResultPublishing {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ResultPublishing.class);
+    private static final long RETRY_BACKOFF_MS = 500;
+    private static final long IN_DOUBT_BACKOFF_MS = 100;
+
+    /** The slots and records of the batch being published. */
+    private record InFlight(Map<TopicPartition, List<Slot>> slots, List<OutgoingRecords.Outgoing> sent) {
+    }
+
+    private final Ledger ledger;
+    private final OutgoingRecords outgoing;
+    private final ResultPublisher publisher;
+    private final WorkerMetrics metrics;
+    private final Supplier<ConsumerGroupMetadata> group;
+    private InFlight inFlight;
+    private long backoffUntil;
+
+    ResultPublishing(Ledger ledger, OutgoingRecords outgoing, ResultPublisher publisher, WorkerMetrics metrics,
+                     Supplier<ConsumerGroupMetadata> group) {
+        this.ledger = ledger;
+        this.outgoing = outgoing;
+        this.publisher = publisher;
+        this.metrics = metrics;
+        this.group = group;
+    }
+
+    /** False once fenced: nothing more may be published. */
+    boolean canPublish() {
+        return !fenced;
+    }
+
+    private boolean fenced;
+
+    /** Publishes what has finished, unless a recent failure asks to wait. */
+    void publishCompleted() {
+        if (System.currentTimeMillis() >= backoffUntil) {
+            publishNow();
+        }
+    }
+
+    /** Publishes what has finished now, whatever the backoff (a rebalance is waiting for it). */
+    void publishNow() {
+        if (publisher.inDoubt()) {
+            settle(publisher.resume(), inFlight);
+            return;
+        }
+        Map<TopicPartition, List<Slot>> ready = ledger.completedHeads();
+        if (ready.isEmpty()) {
+            return;
+        }
+        List<OutgoingRecords.Outgoing> sent = new ArrayList<>();
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (Map.Entry<TopicPartition, List<Slot>> e : ready.entrySet()) {
+            for (Slot slot : e.getValue()) {
+                OutgoingRecords.Outgoing out = outgoing.of(slot);
+                records.add(out.record());
+                sent.add(out);
+            }
+            List<Slot> done = e.getValue();
+            offsets.put(e.getKey(), new OffsetAndMetadata(done.get(done.size() - 1).record.offset() + 1));
+        }
+        settle(publisher.publish(new ResultPublisher.Batch(records, offsets), group.get()), new InFlight(ready, sent));
+    }
+
+    private void settle(ResultPublisher.Outcome outcome, InFlight batch) {
+        switch (outcome) {
+            case COMMITTED -> {
+                inFlight = null;
+                ledger.release(batch.slots());
+                count(batch);
+            }
+            case RETRY -> {
+                inFlight = null;
+                backoffUntil = System.currentTimeMillis() + RETRY_BACKOFF_MS;
+            }
+            case IN_DOUBT -> {
+                inFlight = batch;
+                backoffUntil = System.currentTimeMillis() + IN_DOUBT_BACKOFF_MS;
+            }
+            case FENCED -> {
+                fenced = true;
+                throw new ProducerFencedException("another worker took over this node's transactional id");
+            }
+        }
+    }
+
+    private void count(InFlight batch) {
+        try {
+            for (OutgoingRecords.Outgoing out : batch.sent()) {
+                if (out.outcome() instanceof Outcome.Answer answer) {
+                    metrics.committed(answer.result());
+                } else {
+                    metrics.deadLettered();
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.error("counting {} published results failed; the results are out, the meters are behind",
+                    batch.sent().size(), e);
+        }
+    }
+}
