@@ -184,20 +184,6 @@ final class Native {
         return seg;
     }
 
-    private static int check(int rc, Scratch s, String call, String shown) throws IOException {
-        if (rc < 0) {
-            throw SystemCallFailure.of(call, s.errno(), shown);
-        }
-        return rc;
-    }
-
-    private static long check(long rc, Scratch s, String call, String shown) throws IOException {
-        if (rc < 0) {
-            throw SystemCallFailure.of(call, s.errno(), shown);
-        }
-        return rc;
-    }
-
     /** invokeExact declares Throwable; a downcall throws nothing checked, so rethrow what it was. */
     private static RuntimeException unexpected(Throwable t) {
         if (t instanceof Error e) {
@@ -206,14 +192,26 @@ final class Native {
         return t instanceof RuntimeException r ? r : new IllegalStateException(t);
     }
 
-    static int openat(int dirfd, byte[] path, int flags, int mode, String shown) throws IOException {
-        Scratch s = scratch();
-        MemorySegment p = name1(s, path, "openat", shown);
+    /** One downcall: given the errno capture segment, returns the call's result (negative on failure). */
+    @FunctionalInterface
+    private interface Call {
+        long invoke(MemorySegment errno) throws Throwable;
+    }
+
+    /**
+     * Runs a downcall, retrying on EINTR when {@code restartable}, and turns a failure into the
+     * exception for its errno. Every binding below goes through here.
+     */
+    private static long call(Scratch s, String name, String shown, boolean restartable, Call call) throws IOException {
         try {
             while (true) {
-                int rc = (int) OPENAT.invokeExact(s.errno, dirfd, p, flags, mode);
-                if (rc >= 0 || s.errno() != EINTR) {
-                    return check(rc, s, "openat", shown);
+                long rc = call.invoke(s.errno);
+                if (rc >= 0) {
+                    return rc;
+                }
+                int errno = s.errno();
+                if (!(restartable && errno == EINTR)) {
+                    throw SystemCallFailure.of(name, errno, shown);
                 }
             }
         } catch (IOException e) {
@@ -221,6 +219,12 @@ final class Native {
         } catch (Throwable t) {
             throw unexpected(t);
         }
+    }
+
+    static int openat(int dirfd, byte[] path, int flags, int mode, String shown) throws IOException {
+        Scratch s = scratch();
+        MemorySegment p = name1(s, path, "openat", shown);
+        return (int) call(s, "openat", shown, true, e -> (int) OPENAT.invokeExact(e, dirfd, p, flags, mode));
     }
 
     /** openat2(2): {@code resolve} is a set of RESOLVE_* flags the kernel enforces on every component. */
@@ -231,121 +235,63 @@ final class Native {
         how.set(JAVA_LONG, 0, flags);
         how.set(JAVA_LONG, 8, mode);
         how.set(JAVA_LONG, 16, resolve);
-        try {
-            while (true) {
-                long rc = (long) SYSCALL4.invokeExact(s.errno, SYS_OPENAT2, (long) dirfd, p, how, 24L);
-                if (rc >= 0 || s.errno() != EINTR) {
-                    return (int) check(rc, s, "openat2", shown);
-                }
-            }
-        } catch (IOException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return (int) call(s, "openat2", shown, true,
+                e -> (long) SYSCALL4.invokeExact(e, SYS_OPENAT2, (long) dirfd, p, how, 24L));
     }
 
     static void mkdirat(int dirfd, byte[] path, int mode, String shown) throws IOException {
         Scratch s = scratch();
         MemorySegment p = name1(s, path, "mkdirat", shown);
-        try {
-            check((int) MKDIRAT.invokeExact(s.errno, dirfd, p, mode), s, "mkdirat", shown);
-        } catch (IOException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        call(s, "mkdirat", shown, false, e -> (int) MKDIRAT.invokeExact(e, dirfd, p, mode));
     }
 
     static void linkat(int fromDir, byte[] from, int toDir, byte[] to, int flags, String shown) throws IOException {
         Scratch s = scratch();
         MemorySegment a = name1(s, from, "linkat", shown);
         MemorySegment b = name2(s, to, "linkat", shown);
-        try {
-            check((int) LINKAT.invokeExact(s.errno, fromDir, a, toDir, b, flags), s, "linkat", shown);
-        } catch (IOException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        call(s, "linkat", shown, false, e -> (int) LINKAT.invokeExact(e, fromDir, a, toDir, b, flags));
     }
 
     static void symlinkat(byte[] target, int dirfd, byte[] path, String shown) throws IOException {
         Scratch s = scratch();
         MemorySegment a = name1(s, target, "symlinkat", shown);
         MemorySegment b = name2(s, path, "symlinkat", shown);
-        try {
-            check((int) SYMLINKAT.invokeExact(s.errno, a, dirfd, b), s, "symlinkat", shown);
-        } catch (IOException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        call(s, "symlinkat", shown, false, e -> (int) SYMLINKAT.invokeExact(e, a, dirfd, b));
     }
 
     static void unlinkat(int dirfd, byte[] path, int flags, String shown) throws IOException {
         Scratch s = scratch();
         MemorySegment p = name1(s, path, "unlinkat", shown);
-        try {
-            check((int) UNLINKAT.invokeExact(s.errno, dirfd, p, flags), s, "unlinkat", shown);
-        } catch (IOException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        call(s, "unlinkat", shown, false, e -> (int) UNLINKAT.invokeExact(e, dirfd, p, flags));
     }
 
     static void renameat2(int fromDir, byte[] from, int toDir, byte[] to, int flags, String shown) throws IOException {
         Scratch s = scratch();
         MemorySegment a = name1(s, from, "renameat2", shown);
         MemorySegment b = name2(s, to, "renameat2", shown);
-        try {
-            check((int) RENAMEAT2.invokeExact(s.errno, fromDir, a, toDir, b, flags), s, "renameat2", shown);
-        } catch (IOException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        call(s, "renameat2", shown, false, e -> (int) RENAMEAT2.invokeExact(e, fromDir, a, toDir, b, flags));
     }
 
     /** statx(2) into the thread's scratch struct, which the caller decodes before its next call. */
     static MemorySegment statx(int dirfd, byte[] path, int flags, String shown) throws IOException {
         Scratch s = scratch();
         MemorySegment p = name1(s, path, "statx", shown);
-        try {
-            // STATX_BASIC_STATS (0x7ff): type, mode, nlink, uid, gid, times, ino, size, blocks.
-            check((int) STATX.invokeExact(s.errno, dirfd, p, flags, 0x7ff, s.struct), s, "statx", shown);
-        } catch (IOException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        // STATX_BASIC_STATS (0x7ff): type, mode, nlink, uid, gid, times, ino, size, blocks.
+        call(s, "statx", shown, false, e -> (int) STATX.invokeExact(e, dirfd, p, flags, 0x7ff, s.struct));
         return s.struct;
     }
 
     static void fchmodat(int dirfd, byte[] path, int mode, String shown) throws IOException {
         Scratch s = scratch();
         MemorySegment p = name1(s, path, "fchmodat", shown);
-        try {
-            check((int) FCHMODAT.invokeExact(s.errno, dirfd, p, mode, 0), s, "fchmodat", shown);
-        } catch (IOException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        call(s, "fchmodat", shown, false, e -> (int) FCHMODAT.invokeExact(e, dirfd, p, mode, 0));
     }
 
-    /** fchownat(2) without following a symlink; ids are unsigned 32-bit values passed as their bits. */
+    /** fchownat(2); ids are unsigned 32-bit values passed as their bits. */
     static void fchownat(int dirfd, byte[] path, long uid, long gid, int flags, String shown) throws IOException {
         Scratch s = scratch();
         MemorySegment p = name1(s, path, "fchownat", shown);
-        try {
-            check((int) FCHOWNAT.invokeExact(s.errno, dirfd, p, (int) uid, (int) gid, flags), s, "fchownat", shown);
-        } catch (IOException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        call(s, "fchownat", shown, false, e -> (int) FCHOWNAT.invokeExact(e, dirfd, p, (int) uid, (int) gid, flags));
     }
 
     /** Sets the modification time (seconds, nanoseconds) and leaves the access time as it is. */
@@ -357,104 +303,41 @@ final class Native {
         times.set(JAVA_LONG, 8, (1L << 30) - 2); // UTIME_OMIT for the access time
         times.set(JAVA_LONG, 16, seconds);
         times.set(JAVA_LONG, 24, nanos);
-        try {
-            check((int) UTIMENSAT.invokeExact(s.errno, dirfd, p, times, flags), s, "utimensat", shown);
-        } catch (IOException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        call(s, "utimensat", shown, false, e -> (int) UTIMENSAT.invokeExact(e, dirfd, p, times, flags));
     }
 
     static byte[] readlinkat(int dirfd, byte[] path, String shown) throws IOException {
         Scratch s = scratch();
         MemorySegment p = name1(s, path, "readlinkat", shown);
-        try {
-            long n = check((long) READLINKAT.invokeExact(s.errno, dirfd, p, s.path2, (long) Scratch.PATH_MAX), s,
-                    "readlinkat", shown);
-            return s.path2.asSlice(0, n).toArray(JAVA_BYTE);
-        } catch (IOException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        long n = call(s, "readlinkat", shown, false,
+                e -> (long) READLINKAT.invokeExact(e, dirfd, p, s.path2, (long) Scratch.PATH_MAX));
+        return s.path2.asSlice(0, n).toArray(JAVA_BYTE);
     }
 
     static long getdents64(int fd, MemorySegment buffer, String shown) throws IOException {
-        Scratch s = scratch();
-        try {
-            return check((long) GETDENTS64.invokeExact(s.errno, fd, buffer, buffer.byteSize()), s, "getdents64", shown);
-        } catch (IOException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return call(scratch(), "getdents64", shown, false,
+                e -> (long) GETDENTS64.invokeExact(e, fd, buffer, buffer.byteSize()));
     }
 
     static long read(int fd, MemorySegment buffer, String shown) throws IOException {
-        Scratch s = scratch();
-        try {
-            while (true) {
-                long rc = (long) READ.invokeExact(s.errno, fd, buffer, buffer.byteSize());
-                if (rc >= 0 || s.errno() != EINTR) {
-                    return check(rc, s, "read", shown);
-                }
-            }
-        } catch (IOException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return call(scratch(), "read", shown, true, e -> (long) READ.invokeExact(e, fd, buffer, buffer.byteSize()));
     }
 
     static long write(int fd, MemorySegment buffer, String shown) throws IOException {
-        Scratch s = scratch();
-        try {
-            while (true) {
-                long rc = (long) WRITE.invokeExact(s.errno, fd, buffer, buffer.byteSize());
-                if (rc >= 0 || s.errno() != EINTR) {
-                    return check(rc, s, "write", shown);
-                }
-            }
-        } catch (IOException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return call(scratch(), "write", shown, true, e -> (long) WRITE.invokeExact(e, fd, buffer, buffer.byteSize()));
     }
 
     static void fsync(int fd, String shown) throws IOException {
-        Scratch s = scratch();
-        try {
-            check((int) FSYNC.invokeExact(s.errno, fd), s, "fsync", shown);
-        } catch (IOException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        call(scratch(), "fsync", shown, false, e -> (int) FSYNC.invokeExact(e, fd));
     }
 
     static void syncfs(int fd, String shown) throws IOException {
-        Scratch s = scratch();
-        try {
-            check((int) SYNCFS.invokeExact(s.errno, fd), s, "syncfs", shown);
-        } catch (IOException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        call(scratch(), "syncfs", shown, false, e -> (int) SYNCFS.invokeExact(e, fd));
     }
 
     /** ioctl(2) with an integer or pointer argument. */
     static int ioctl(int fd, long request, long argument, String shown) throws IOException {
-        Scratch s = scratch();
-        try {
-            return check((int) IOCTL.invokeExact(s.errno, fd, request, argument), s, "ioctl", shown);
-        } catch (IOException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return (int) call(scratch(), "ioctl", shown, false, e -> (int) IOCTL.invokeExact(e, fd, request, argument));
     }
 
     /** close(2); never retried (on Linux the descriptor is gone even when close reports EINTR). */
