@@ -50,7 +50,7 @@ final class AotTrainCommand implements Callable<Integer> {
         PrintWriter nowhere = new PrintWriter(OutputStream.nullOutputStream());
         int failed = 0;
         for (String[] args : runs) {
-            CommandLine cli = TinyVolCli.commandLine();
+            CommandLine cli = TinyVolCli.commandLine(args);
             cli.setOut(nowhere);
             cli.setErr(nowhere);
             if (cli.execute(args) != 0) {

@@ -14,23 +14,26 @@ import picocli.CommandLine.Command;
                 "(volumes) from manifests by hard-linking files out of it.",
                 "",
                 "Exit codes: 0 success, 1 the operation failed (the reason is on stderr), 2 bad usage,",
-                "3 verify found differences."},
-        subcommands = {
-                CasCommand.class,
-                AssembleCommand.class,
-                TeardownCommand.class,
-                PurgeCommand.class,
-                VerifyCommand.class,
-                ListCommand.class,
-                WorkerCommand.class,
-                SubmitCommand.class,
-                ResultsCommand.class,
-                FleetCommand.class,
-                DemoCommand.class,
-                BenchCommand.class,
-                AotTrainCommand.class,
-                CommandLine.HelpCommand.class})
+                "3 verify found differences."})
 public final class TinyVolCli implements Runnable {
+
+    /**
+     * The commands, in help order. Registered in code, not in the annotation, so a run that names
+     * its command builds only that command's model: picocli reads every option of every command it
+     * is given, which cost a short run 0.1-0.2 s of its start.
+     */
+    private static final java.util.Map<String, Class<?>> COMMANDS = commands(CasCommand.class, AssembleCommand.class,
+            TeardownCommand.class, PurgeCommand.class, VerifyCommand.class, ListCommand.class, WorkerCommand.class,
+            SubmitCommand.class, ResultsCommand.class, FleetCommand.class, DemoCommand.class, BenchCommand.class,
+            AotTrainCommand.class, CommandLine.HelpCommand.class);
+
+    private static java.util.Map<String, Class<?>> commands(Class<?>... classes) {
+        java.util.Map<String, Class<?>> byName = new java.util.LinkedHashMap<>();
+        for (Class<?> c : classes) {
+            byName.put(c.getAnnotation(Command.class).name(), c);
+        }
+        return byName;
+    }
 
     /** Exit code of an operation that failed. */
     public static final int FAILED = 1;
@@ -46,12 +49,44 @@ public final class TinyVolCli implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        warmUpSystemCalls();
+        System.exit(commandLine(args).execute(args));
     }
 
-    /** The command line with TinyVol's error handling: one line on stderr naming the code and the fix. */
+    /**
+     * Binding the C library through the FFM API costs a fresh JVM about 0.1 s; do it on the other
+     * core while picocli reads the command line, rather than on the first file operation.
+     */
+    private static void warmUpSystemCalls() {
+        Thread warm = new Thread(() -> {
+            try {
+                dev.tinyvol.worker.posix.PosixFiles.lstat(java.nio.file.Path.of("/"));
+            } catch (java.io.IOException | RuntimeException | LinkageError ignored) {
+                // The first real call reports any problem.
+            }
+        }, "tinyvol-warm-up");
+        warm.setDaemon(true);
+        warm.start();
+    }
+
+    /** The command line with every command (help listings, tests). */
     public static CommandLine commandLine() {
+        return commandLine(new String[0]);
+    }
+
+    /**
+     * The command line for {@code args}: with only the command they name when they name one (its
+     * own {@code --help} and errors are the same), else with every command, so a bare or mistyped
+     * command gets the full list and picocli's "did you mean".
+     */
+    public static CommandLine commandLine(String[] args) {
         CommandLine cli = new CommandLine(new TinyVolCli());
+        Class<?> named = args.length > 0 ? COMMANDS.get(args[0]) : null;
+        if (named != null && named != CommandLine.HelpCommand.class) {
+            cli.addSubcommand(args[0], named);
+        } else {
+            COMMANDS.forEach(cli::addSubcommand);
+        }
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
             if (e instanceof TinyVolException t) {

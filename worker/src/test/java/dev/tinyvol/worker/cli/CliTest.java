@@ -27,12 +27,12 @@ class CliTest {
     }
 
     static Run tinyvol(Object... args) {
-        CommandLine cli = TinyVolCli.commandLine();
+        String[] strings = java.util.Arrays.stream(args).map(String::valueOf).toArray(String[]::new);
+        CommandLine cli = TinyVolCli.commandLine(strings); // as main() builds it: only the command named
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
-        String[] strings = java.util.Arrays.stream(args).map(String::valueOf).toArray(String[]::new);
         return new Run(cli.execute(strings), out.toString(), err.toString());
     }
 
