@@ -94,7 +94,10 @@ public final class LocalRun {
         say("Worker:  node local-node, config %s, log %s", config, dir.resolve("worker.log"));
         say("Metrics: http://127.0.0.1:%d/metrics (health: /health/live, /health/ready)", httpPort);
         say("");
-        String cli = "java -jar " + workerJar;
+        // bin/tinyvol finds a Java 25 by itself; a bare "java" may be an older one.
+        Path launcher = workerJar.toAbsolutePath().getParent().resolve("../../bin/tinyvol").normalize();
+        String cli = Files.isExecutable(launcher) ? launcher.toString()
+                : Path.of(System.getProperty("java.home"), "bin", "java") + " -jar " + workerJar;
         say("Send more from another terminal:");
         say("  %s submit --bootstrap %s --node local-node --action ASSEMBLE --volume web-7 --ref sample --wait", cli, kafka.bootstrap());
         say("  %s submit --bootstrap %s --node local-node --action LIST --wait", cli, kafka.bootstrap());

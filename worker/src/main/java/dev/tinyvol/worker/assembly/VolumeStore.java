@@ -314,10 +314,10 @@ public final class VolumeStore {
         return dot > 0 && name.charAt(dot) == '.' ? name.substring(0, dot) : name;
     }
 
+    /** fsync of the volumes directory, after a volume was renamed into it (records fsync their own). */
     public void fsyncRoot() {
         try {
             PosixFiles.fsyncDirectory(root);
-            PosixFiles.fsyncDirectory(records);
         } catch (IOException e) {
             throw IoErrors.classify(e, root.toString(), "syncing the volumes directory");
         }
