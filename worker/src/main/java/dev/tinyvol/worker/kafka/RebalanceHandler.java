@@ -41,8 +41,8 @@ final class RebalanceHandler implements ConsumerRebalanceListener {
         if (!partitions.isEmpty()) {
             takenAway.incrementAndGet();
         }
-        long deadline = System.currentTimeMillis() + flushBound.toMillis();
-        while (ledger.holdsAny(partitions) && System.currentTimeMillis() < deadline && publishing.canPublish()) {
+        long deadline = System.nanoTime() + flushBound.toNanos();
+        while (ledger.holdsAny(partitions) && System.nanoTime() - deadline < 0 && publishing.canPublish()) {
             publishing.publishNow();
             sleep(10);
         }

@@ -37,7 +37,8 @@ final class ResultPublishing {
     private final WorkerMetrics metrics;
     private final Supplier<ConsumerGroupMetadata> group;
     private InFlight inFlight;
-    private long backoffUntil;
+    /** System.nanoTime() before which no new attempt is made (elapsed time, not the wall clock). */
+    private long backoffUntil = System.nanoTime();
 
     ResultPublishing(Ledger ledger, OutgoingRecords outgoing, ResultPublisher publisher, WorkerMetrics metrics,
                      Supplier<ConsumerGroupMetadata> group) {
@@ -57,7 +58,7 @@ final class ResultPublishing {
 
     /** Publishes what has finished, unless a recent failure asks to wait. */
     void publishCompleted() {
-        if (System.currentTimeMillis() >= backoffUntil) {
+        if (System.nanoTime() - backoffUntil >= 0) {
             publishNow();
         }
     }
@@ -96,11 +97,11 @@ final class ResultPublishing {
             }
             case RETRY -> {
                 inFlight = null;
-                backoffUntil = System.currentTimeMillis() + RETRY_BACKOFF_MS;
+                backoffUntil = System.nanoTime() + RETRY_BACKOFF_MS * 1_000_000;
             }
             case IN_DOUBT -> {
                 inFlight = batch;
-                backoffUntil = System.currentTimeMillis() + IN_DOUBT_BACKOFF_MS;
+                backoffUntil = System.nanoTime() + IN_DOUBT_BACKOFF_MS * 1_000_000;
             }
             case FENCED -> {
                 fenced = true;

@@ -206,8 +206,8 @@ public final class WorkerLoop implements Runnable {
 
     /** On stop: no more polling; wait for running work up to the grace period, publish it, abandon the rest. */
     private void drain(ResultPublishing publishing) {
-        long deadline = System.currentTimeMillis() + config.shutdownGrace().toMillis();
-        while (ledger.size() > 0 && System.currentTimeMillis() < deadline) {
+        long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
+        while (ledger.size() > 0 && System.nanoTime() - deadline < 0) {
             publishing.publishCompleted();
             if (ledger.size() > 0) {
                 sleep(10);
