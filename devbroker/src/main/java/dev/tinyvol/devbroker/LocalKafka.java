@@ -204,7 +204,8 @@ public final class LocalKafka implements AutoCloseable {
         byte[] uuid = new byte[16];
         new SecureRandom().nextBytes(uuid);
         String clusterId = Base64.getUrlEncoder().withoutPadding().encodeToString(uuid);
-        Process format = new ProcessBuilder(java("kafka.tools.StorageTool", "format", "-t", clusterId,
+        // "--cluster-id=ID" in one word: an id that starts with '-' (1 in 64 of them) would read as an option.
+        Process format = new ProcessBuilder(java("kafka.tools.StorageTool", "format", "--cluster-id=" + clusterId,
                 "-c", dir.resolve("server.properties").toString()))
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("format.log").toFile())

@@ -13,6 +13,7 @@ import dev.tinyvol.worker.errors.ErrorCode;
 import dev.tinyvol.worker.errors.IoErrors;
 import dev.tinyvol.worker.errors.TinyVolException;
 import dev.tinyvol.worker.posix.Stat;
+import dev.tinyvol.worker.posix.DirFd;
 import dev.tinyvol.worker.posix.PosixFiles;
 import dev.tinyvol.worker.progress.Progress;
 import java.io.IOException;
@@ -103,13 +104,32 @@ public final class Assembler {
             }
             // Blob checks (a stat per distinct blob) and the manifest's identity run on the checker
             // thread while directories are made: mkdir leaves the CPUs idle on a busy filesystem.
-            Checks checks = startChecks(manifest, knownId);
+            try (DirFd objects = openObjects()) {
+                return build(volume, manifest, source, options, progress, start, target, existing, knownId, objects);
+            }
+        }
+    }
+
+    private DirFd openObjects() {
+        try {
+            return DirFd.open(cas.objectsDir());
+        } catch (IOException e) {
+            throw IoErrors.classify(e, cas.objectsDir().toString(), "opening the CAS");
+        }
+    }
+
+    /** Builds into staging and renames into place; the caller holds the volume's lock. */
+    private AssemblyReport build(String volume, Manifest manifest, String source, AssemblyOptions options,
+                                 Progress progress, long start, Path target, Stat existing, String knownId,
+                                 DirFd objects) {
+        {
+            Checks checks = startChecks(manifest, knownId, objects);
             Path staging = volumes.newStagingDir(volume);
             Path trash = null;
             TreeBuild build = null;
             Checked checked;
             try {
-                build = new TreeBuild(cas, pool, threads, manifest, staging, options.copyFallback(), progress);
+                build = new TreeBuild(cas, objects, pool, threads, manifest, staging, options.copyFallback(), progress);
                 long t0 = System.nanoTime();
                 build.createDirectories();
                 long t1 = System.nanoTime();
@@ -150,16 +170,16 @@ public final class Assembler {
     }
 
     /** What the checker threads found: each instance's size, and the manifest's identity. */
-    private record Checked(Map<BlobKey, Long> sizes, String manifestId) {
+    private record Checked(Map<FileEntry, Instance> sizes, String manifestId) {
     }
 
     /** Blob checks and the identity hash, running on the checker threads. */
     private final class Checks {
-        private final Map<BlobKey, Long> sizes;
+        private final Map<FileEntry, Instance> sizes;
         private final List<Future<?>> slices;
         private final Future<String> identity;
 
-        Checks(Map<BlobKey, Long> sizes, List<Future<?>> slices, Future<String> identity) {
+        Checks(Map<FileEntry, Instance> sizes, List<Future<?>> slices, Future<String> identity) {
             this.sizes = sizes;
             this.slices = slices;
             this.identity = identity;
@@ -193,21 +213,19 @@ public final class Assembler {
      * for damage) in slices on the checker threads, and hashing the manifest's identity unless it is
      * known. Each instance is looked at once however many entries share it.
      */
-    private Checks startChecks(Manifest manifest, String knownId) {
+    private Checks startChecks(Manifest manifest, String knownId, DirFd objects) {
         List<Map.Entry<String, ManifestEntry>> entries = new ArrayList<>(manifest.entries().entrySet());
-        Map<BlobKey, Long> sizes = new ConcurrentHashMap<>(entries.size());
-        Set<BlobKey> claimed = ConcurrentHashMap.newKeySet(entries.size());
+        Map<FileEntry, Instance> sizes = new ConcurrentHashMap<>(entries.size());
+        Set<FileEntry> claimed = ConcurrentHashMap.newKeySet(entries.size());
         int slice = Math.max(1024, entries.size() / (threads * 2) + 1);
         List<Future<?>> slices = new ArrayList<>();
         for (int from = 0; from < entries.size(); from += slice) {
             List<Map.Entry<String, ManifestEntry>> part = entries.subList(from, Math.min(entries.size(), from + slice));
             slices.add(checker.submit(() -> {
                 for (Map.Entry<String, ManifestEntry> e : part) {
-                    if (e.getValue() instanceof FileEntry f) {
-                        BlobKey key = BlobKey.of(f);
-                        if (claimed.add(key)) {
-                            check(key, e.getKey(), sizes);
-                        }
+                    // Entries with the same content, mode and owner are equal: each instance is checked once.
+                    if (e.getValue() instanceof FileEntry f && claimed.add(f)) {
+                        check(f, e.getKey(), sizes, objects);
                     }
                 }
             }));
@@ -217,9 +235,11 @@ public final class Assembler {
         return new Checks(sizes, slices, identity);
     }
 
-    private void check(BlobKey key, String neededBy, Map<BlobKey, Long> sizes) {
+    private void check(FileEntry entry, String neededBy, Map<FileEntry, Instance> sizes, DirFd objects) {
+        BlobKey key = BlobKey.of(entry);
         try {
-            sizes.put(key, cas.ensureInstance(key));
+            sizes.put(entry, new Instance(key, cas.ensureInstance(key, objects),
+                    Cas.instanceName(key).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         } catch (TinyVolException problem) {
             throw new TinyVolException(problem.code(), neededBy, problem.getMessage() + " (needed by " + neededBy + ")", problem);
         }

@@ -53,7 +53,7 @@ final class TreeBuild implements AutoCloseable {
     private final int threads;
     private final Manifest manifest;
     private final Path staging;
-    private Map<BlobKey, Long> instances = Map.of();
+    private Map<FileEntry, Instance> instances = Map.of();
     private final boolean copyFallback;
     private final Progress progress;
 
@@ -71,7 +71,8 @@ final class TreeBuild implements AutoCloseable {
     private final DirFd root;
     private final DirFd objects;
 
-    TreeBuild(Cas cas, ExecutorService pool, int threads, Manifest manifest, Path staging,
+    /** @param objects the CAS's objects directory, open for the assembly (the assembler closes it) */
+    TreeBuild(Cas cas, DirFd objects, ExecutorService pool, int threads, Manifest manifest, Path staging,
               boolean copyFallback, Progress progress) {
         this.cas = cas;
         this.pool = pool;
@@ -80,23 +81,17 @@ final class TreeBuild implements AutoCloseable {
         this.staging = staging;
         this.copyFallback = copyFallback;
         this.progress = progress;
+        this.objects = objects;
         try {
             this.root = DirFd.open(staging);
         } catch (IOException e) {
             throw IoErrors.classify(e, staging.toString(), "opening the staging directory");
-        }
-        try {
-            this.objects = DirFd.open(cas.objectsDir());
-        } catch (IOException e) {
-            root.close();
-            throw IoErrors.classify(e, cas.objectsDir().toString(), "opening the CAS");
         }
     }
 
     @Override
     public void close() {
         root.close();
-        objects.close();
     }
 
     /**
@@ -160,7 +155,7 @@ final class TreeBuild implements AutoCloseable {
         }
     }
 
-    void placeEntries(Map<BlobKey, Long> instanceSizes) {
+    void placeEntries(Map<FileEntry, Instance> instanceSizes) {
         this.instances = instanceSizes;
         List<Map.Entry<String, ManifestEntry>> leaves = new ArrayList<>();
         for (Map.Entry<String, ManifestEntry> e : manifest.entries().entrySet()) {
@@ -197,11 +192,12 @@ final class TreeBuild implements AutoCloseable {
     }
 
     private void placeFile(String rel, FileEntry entry) {
-        BlobKey key = BlobKey.of(entry);
-        bytes.addAndGet(instances.get(key));
+        Instance instance = instances.get(entry);
+        BlobKey key = instance.key();
+        bytes.addAndGet(instance.size());
         if (!crossDevice.get()) {
             try {
-                root.link(objects, Cas.instanceName(key), rel);
+                root.link(objects, instance.name(), rel.getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 filesLinked.incrementAndGet();
                 return;
             } catch (FileSystemException e) {

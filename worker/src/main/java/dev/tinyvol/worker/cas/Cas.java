@@ -3,6 +3,7 @@ package dev.tinyvol.worker.cas;
 import dev.tinyvol.worker.errors.ErrorCode;
 import dev.tinyvol.worker.errors.IoErrors;
 import dev.tinyvol.worker.errors.TinyVolException;
+import dev.tinyvol.worker.posix.DirFd;
 import dev.tinyvol.worker.posix.PosixFiles;
 import dev.tinyvol.worker.posix.Stat;
 import java.io.IOException;
@@ -117,8 +118,23 @@ public final class Cas {
      *                          content was changed through a link
      */
     public long ensureInstance(BlobKey key) {
+        return ensureInstance(key, null);
+    }
+
+    /**
+     * As {@link #ensureInstance(BlobKey)}, looking first through {@code objects}, an open descriptor
+     * of {@link #objectsDir()} the caller holds for the duration of its work (an assembly): the
+     * common case, once per distinct blob, is then one statx of a short relative name.
+     */
+    public long ensureInstance(BlobKey key, DirFd objects) {
         Path path = instancePath(key);
         try {
+            if (objects != null) {
+                Stat fast = objects.stat(instanceName(key));
+                if (fast.isRegularFile() && fast.modified().equals(BLOB_MTIME)) {
+                    return fast.size();
+                }
+            }
             return checked(key, path, basicStat(path));
         } catch (NoSuchFileException missing) {
             return materializeFromSibling(key);

@@ -33,9 +33,6 @@ final class Native {
     static final int AT_EMPTY_PATH = 0x1000;
 
     static final int O_RDONLY = 0;
-    static final int O_WRONLY = 01;
-    static final int O_CREAT = 0100;
-    static final int O_EXCL = 0200;
     static final int O_CLOEXEC = 02000000;
     static final int O_DIRECTORY;
     static final int O_NOFOLLOW;
@@ -99,8 +96,6 @@ final class Native {
     private static final MethodHandle GETDENTS64 = errnoCall("getdents64",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
     private static final MethodHandle READ = errnoCall("read",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
-    private static final MethodHandle WRITE = errnoCall("write",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
     private static final MethodHandle FSYNC = errnoCall("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
     private static final MethodHandle SYNCFS = errnoCall("syncfs", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
@@ -321,10 +316,6 @@ final class Native {
 
     static long read(int fd, MemorySegment buffer, String shown) throws IOException {
         return call(scratch(), "read", shown, true, e -> (long) READ.invokeExact(e, fd, buffer, buffer.byteSize()));
-    }
-
-    static long write(int fd, MemorySegment buffer, String shown) throws IOException {
-        return call(scratch(), "write", shown, true, e -> (long) WRITE.invokeExact(e, fd, buffer, buffer.byteSize()));
     }
 
     static void fsync(int fd, String shown) throws IOException {
