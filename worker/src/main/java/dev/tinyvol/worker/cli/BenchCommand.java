@@ -22,13 +22,13 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--dir", paramLabel = "DIR", description = "Work directory (default: ${DEFAULT-VALUE}).")
     Path dir = AssemblyBenchmark.defaultWorkDir();
 
-    @Option(names = "--files", paramLabel = "FILES", description = "Files in the tree (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--files", paramLabel = "FILES", converter = Converters.PositiveCount.class, description = "Files in the tree (default: ${DEFAULT-VALUE}).")
     int files = 100_000;
 
-    @Option(names = "--rounds", paramLabel = "ROUNDS", description = "Measured rounds (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rounds", paramLabel = "ROUNDS", converter = Converters.PositiveCount.class, description = "Measured rounds (default: ${DEFAULT-VALUE}).")
     int rounds = 5;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Assembly threads (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--threads", paramLabel = "N", converter = Converters.PositiveCount.class, description = "Assembly threads (default: ${DEFAULT-VALUE}).")
     int threads = WorkerPool.defaultThreads();
 
     @Mixin

@@ -8,6 +8,7 @@ import dev.tinyvol.worker.cas.ManifestStore;
 import dev.tinyvol.worker.config.Durations;
 import java.nio.file.Path;
 import java.util.List;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
@@ -47,8 +48,8 @@ final class FleetAssembleCommand implements Callable<Integer> {
     @Option(names = "--replace", description = "Rebuild the volume where it holds another manifest.")
     boolean replace;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", description = "How long to wait for every node (default: ${DEFAULT-VALUE}).")
-    String timeout = "5m";
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5m", description = "How long to wait for every node (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
 
     @Mixin
     JsonOption output;
@@ -62,6 +63,6 @@ final class FleetAssembleCommand implements Callable<Integer> {
         Manifest manifest = source.file == null ? null : ManifestStore.loadFile(source.file);
         RequestTemplate template = new RequestTemplate(Action.ASSEMBLE, volume, source.ref, manifest,
                 new RequestOptions(replace, true, false, false));
-        return FleetRun.run(spec, kafka, targets, template, Durations.parse(timeout), output.json);
+        return FleetRun.run(spec, kafka, targets, template, timeout, output.json);
     }
 }

@@ -6,6 +6,7 @@ import dev.tinyvol.worker.config.Durations;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.UUID;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine;
@@ -33,8 +34,8 @@ final class FleetTeardownCommand implements Callable<Integer> {
     @Option(names = "--wait", description = "Wait for every node's result.")
     boolean await;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", description = "With --wait, how long (default: ${DEFAULT-VALUE}).")
-    String timeout = "5m";
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5m", description = "With --wait, how long (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
 
     @Mixin
     JsonOption output;
@@ -47,7 +48,7 @@ final class FleetTeardownCommand implements Callable<Integer> {
         List<String> targets = nodes.resolve(spec.commandLine());
         RequestTemplate template = RequestTemplate.teardown(volume);
         if (await) {
-            return FleetRun.run(spec, kafka, targets, template, Durations.parse(timeout), output.json);
+            return FleetRun.run(spec, kafka, targets, template, timeout, output.json);
         }
         PrintWriter out = spec.commandLine().getOut();
         String correlationId = "teardown-" + UUID.randomUUID();

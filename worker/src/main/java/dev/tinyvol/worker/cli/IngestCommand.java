@@ -34,7 +34,7 @@ final class IngestCommand implements Callable<Integer> {
     @Option(names = "--format", paramLabel = "v1|v2", description = "Manifest format (default: ${DEFAULT-VALUE}).")
     String format = "v2";
 
-    @Option(names = "--threads", paramLabel = "N", description = "Threads that hash and store files (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--threads", paramLabel = "N", converter = Converters.PositiveCount.class, description = "Threads that hash and store files (default: ${DEFAULT-VALUE}).")
     int threads = 4;
 
     @Mixin

@@ -14,7 +14,7 @@ final class NodeOptions {
             description = "The directory that holds assembled volumes; created if missing.")
     Path volumes;
 
-    @Option(names = "--threads", paramLabel = "N",
+    @Option(names = "--threads", paramLabel = "N", converter = Converters.PositiveCount.class,
             description = "Threads that link, check and remove files (default: the number of CPUs, at least 2).")
     int threads = WorkerPool.defaultThreads();
 

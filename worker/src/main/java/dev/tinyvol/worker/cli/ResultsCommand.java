@@ -29,8 +29,8 @@ final class ResultsCommand implements Callable<Integer> {
     @Option(names = "--from-beginning", description = "Start with the oldest retained result (default: only new ones).")
     boolean fromBeginning;
 
-    @Option(names = "--for", paramLabel = "DURATION", description = "Without --follow, how long to read (default: ${DEFAULT-VALUE}).")
-    String duration = "5s";
+    @Option(names = "--for", paramLabel = "DURATION", defaultValue = "5s", description = "Without --follow, how long to read (default: ${DEFAULT-VALUE}).")
+    Duration duration;
 
     @Option(names = "--topic", paramLabel = "TOPIC", description = "Results topic (default: ${DEFAULT-VALUE}).")
     String topic = Topics.RESULTS;
@@ -50,7 +50,7 @@ final class ResultsCommand implements Callable<Integer> {
         boolean terminal = System.console() != null;
         boolean table = dashboard != null ? dashboard : follow && terminal && !output.json;
         try (ResultWatcher watcher = new ResultWatcher(kafka.clientSettings(), topic, fromBeginning)) {
-            Duration limit = follow ? Duration.ofDays(3650) : Durations.parse(duration);
+            Duration limit = follow ? Duration.ofDays(3650) : duration;
             if (table) {
                 ResultsDashboard view = new ResultsDashboard();
                 long deadline = System.nanoTime() + limit.toNanos();

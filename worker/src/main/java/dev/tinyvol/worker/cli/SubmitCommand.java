@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -61,7 +62,7 @@ final class SubmitCommand implements Callable<Integer> {
     boolean dryRun;
 
     @Option(names = "--deadline", paramLabel = "DURATION", description = "Expire the request if not read within DURATION (e.g. 90s, 5m).")
-    String deadline;
+    Duration deadline;
 
     @Option(names = "--request-id", paramLabel = "ID", description = "The request's id (default: a new UUID).")
     String requestId;
@@ -72,8 +73,8 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--wait", description = "Wait for the result and print it.")
     boolean await;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", description = "How long --wait waits (default: ${DEFAULT-VALUE}).")
-    String timeout = "120s";
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "120s", description = "How long --wait waits (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
 
     @Option(names = "--topic", paramLabel = "TOPIC", description = "Request topic (default: tinyvol.requests.<node>).")
     String topic;
@@ -91,7 +92,7 @@ final class SubmitCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         Manifest manifest = manifestFile == null ? null : ManifestStore.loadFile(manifestFile);
-        Instant expires = deadline == null ? null : Instant.now().plus(Durations.parse(deadline));
+        Instant expires = deadline == null ? null : Instant.now().plus(deadline);
         Request request = new Request(Request.SCHEMA_VERSION, requestId != null ? requestId : UUID.randomUUID().toString(),
                 correlationId, action, node, action.perVolume() ? volume : null, ref, manifest,
                 new RequestOptions(replace, !noCopyFallback, verify, dryRun), expires);
@@ -114,7 +115,7 @@ final class SubmitCommand implements Callable<Integer> {
         }
         Result result;
         try (TinyVolClient client = TinyVolClient.connect(settings, resultsTopic, n -> requestTopic)) {
-            result = client.submit(request, Durations.parse(timeout)).join();
+            result = client.submit(request, timeout).join();
         } catch (java.util.concurrent.CompletionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             String code = cause instanceof java.util.concurrent.TimeoutException ? "TIMEOUT" : "NOT_SENT";

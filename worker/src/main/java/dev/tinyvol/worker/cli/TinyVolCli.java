@@ -37,6 +37,8 @@ public final class TinyVolCli implements Runnable {
 
     /** Exit code of an operation that failed. */
     public static final int FAILED = 1;
+    /** Exit code of a command line that could not be understood. */
+    public static final int USAGE = 2;
     /** Exit code of a verify that found differences. */
     public static final int DIFFERENCES = 3;
 
@@ -87,6 +89,15 @@ public final class TinyVolCli implements Runnable {
         } else {
             COMMANDS.forEach(cli::addSubcommand);
         }
+        Converters.register(cli);
+        cli.setParameterExceptionHandler((e, commandArgs) -> {
+            // A usage error is one line naming the option and where help is, never the whole usage text.
+            PrintWriter err = e.getCommandLine().getErr();
+            err.println("tinyvol: " + oneLine(e.getMessage()) + "; see '" + e.getCommandLine().getCommandSpec().qualifiedName()
+                    + " --help'");
+            err.flush();
+            return USAGE;
+        });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
             if (e instanceof TinyVolException t) {
@@ -95,7 +106,10 @@ public final class TinyVolCli implements Runnable {
                 // Written for people already (Kafka not reachable, a topic missing, a file unreadable).
                 err.println("tinyvol: ERROR: " + oneLine(String.valueOf(e.getMessage())));
             } else {
-                err.println("tinyvol: " + e.getClass().getSimpleName() + ": " + oneLine(String.valueOf(e.getMessage())));
+                // Never a Java class name for people: say it is ours to fix and how to see more.
+                String message = e.getMessage() == null ? "an unexpected error" : oneLine(e.getMessage());
+                err.println("tinyvol: INTERNAL: " + message + "; this is a defect in tinyvol: run again with "
+                        + "TINYVOL_DEBUG=1 for the details and report them");
                 if (System.getenv("TINYVOL_DEBUG") != null) {
                     e.printStackTrace(err);
                 }

@@ -132,7 +132,7 @@ class CliTest {
         // A request a worker would refuse is refused before it is sent (no broker is needed to see that).
         Run noVolume = tinyvol("submit", "--bootstrap", "127.0.0.1:1", "--node", "n", "--action", "ASSEMBLE", "--ref", "x");
         assertEquals(2, noVolume.exit());
-        assertTrue(noVolume.err().startsWith("invalid request: volume: is required for ASSEMBLE"), noVolume.err());
+        assertTrue(noVolume.err().startsWith("tinyvol: invalid request: volume: is required for ASSEMBLE"), noVolume.err());
     }
 
     private static void assertFailure(Run run, String expectedStart) {

@@ -1,0 +1,85 @@
+package dev.tinyvol.worker.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Bad input on every command ends in exit 2 (usage) or 1 (the operation failed) with exactly one
+ * line on stderr, and never a Java class name or a stack frame: option values are checked by picocli
+ * converters, failures are TinyVol's own messages, anything else is INTERNAL without the class.
+ */
+class BadInputTest {
+
+    private static final Pattern JAVA_INTERNALS = Pattern.compile(
+            "[A-Z][A-Za-z]*(Exception|Error)\\b|\\bat [a-z]+\\.[a-z]+\\.|\\bjava\\.[a-z]+\\.|\\bcom\\.fasterxml\\b");
+
+    @TempDir
+    static Path tmp;
+
+    static Stream<Arguments> badInputs() throws Exception {
+        Path file = Files.writeString(tmp.resolve("a-file"), "not a directory\n");
+        String cas = tmp.resolve("cas").toString();
+        String vols = tmp.resolve("volumes").toString();
+        List<Arguments> cases = new ArrayList<>();
+        // Usage errors: exit 2.
+        for (String threads : new String[] {"0", "-1", "many"}) {
+            cases.add(usage("assemble", "--cas", cas, "--volumes", vols, "--volume", "v", "--ref", "r", "--threads", threads));
+            cases.add(usage("teardown", "--volumes", vols, "--volume", "v", "--threads", threads));
+            cases.add(usage("purge", "--volumes", vols, "--threads", threads));
+            cases.add(usage("verify", "--cas", cas, "--volumes", vols, "--volume", "v", "--threads", threads));
+            cases.add(usage("cas", "ingest", tmp.toString(), "--cas", cas, "--ref", "r", "--threads", threads));
+            cases.add(usage("bench", "--dir", tmp.resolve("b").toString(), "--threads", threads));
+        }
+        cases.add(usage("bench", "--dir", tmp.resolve("b").toString(), "--files", "-5"));
+        cases.add(usage("bench", "--dir", tmp.resolve("b").toString(), "--rounds", "0"));
+        cases.add(usage("submit", "--bootstrap", "127.0.0.1:1", "--node", "n", "--action", "LIST", "--deadline", "soon"));
+        cases.add(usage("submit", "--bootstrap", "127.0.0.1:1", "--node", "n", "--action", "LIST", "--wait", "--timeout", "soon"));
+        cases.add(usage("fleet", "assemble", "--bootstrap", "127.0.0.1:1", "--nodes", "a", "--ref", "r", "--volume", "v",
+                "--timeout", "soon"));
+        cases.add(usage("fleet", "teardown", "--bootstrap", "127.0.0.1:1", "--nodes", "a", "--volume", "v", "--wait",
+                "--timeout", "5 minutes"));
+        cases.add(usage("results", "--bootstrap", "127.0.0.1:1", "--for", "soon"));
+        cases.add(usage("list"));
+        cases.add(usage("assemble", "--cas", cas));
+        cases.add(usage("nosuch"));
+        cases.add(usage("list", "--volumes", vols, "--no-such-option"));
+        // Failures: exit 1, one line naming the problem.
+        cases.add(failure("assemble", "--cas", file.toString(), "--volumes", vols, "--volume", "v", "--ref", "r"));
+        cases.add(failure("cas", "ingest", tmp.resolve("nope").toString(), "--cas", cas, "--ref", "r"));
+        cases.add(failure("cas", "ingest", tmp.toString(), "--cas", cas, "--ref", "a/b"));
+        cases.add(failure("assemble", "--cas", cas, "--volumes", vols, "--volume", "../x", "--ref", "r"));
+        cases.add(failure("assemble", "--cas", cas, "--volumes", vols, "--volume", "v", "--manifest", file.toString()));
+        return cases.stream();
+    }
+
+    private static Arguments usage(String... args) {
+        return Arguments.of(2, List.of(args));
+    }
+
+    private static Arguments failure(String... args) {
+        return Arguments.of(1, List.of(args));
+    }
+
+    @ParameterizedTest(name = "exit {0}: tinyvol {1}")
+    @MethodSource("badInputs")
+    void oneLineNoJavaInternals(int exit, List<String> args) throws Exception {
+        Files.createDirectories(tmp.resolve("cas/objects"));
+        CliTest.Run run = CliTest.tinyvol(args.toArray());
+        assertEquals(exit, run.exit(), run.err());
+        List<String> lines = run.err().lines().toList();
+        assertEquals(1, lines.size(), "exactly one line on stderr: " + run.err());
+        assertFalse(JAVA_INTERNALS.matcher(run.err() + run.out()).find(), "Java internals shown: " + run.err() + run.out());
+        assertFalse(run.err().contains("Usage:"), "no usage dump on an error: " + run.err());
+    }
+}
