@@ -73,6 +73,7 @@ public final class Verifier {
     VerifyReport verifyHeld(String volume, boolean deep) {
         long start = System.nanoTime();
         {
+            requireVolume(volume);
             VolumeRecord record = volumes.record(volume).orElseThrow(() -> new TinyVolException(ErrorCode.MANIFEST_NOT_FOUND, volume,
                     "volume " + volume + " has no record of the manifest it was built from; name one with --ref or --manifest"));
             Manifest manifest = volumes.keptManifest(record.manifestId()).orElseThrow(() -> new TinyVolException(
@@ -86,6 +87,14 @@ public final class Verifier {
     public VerifyReport verify(String volume, Manifest manifest, boolean deep) {
         try (VolumeLocks.Held lock = volumes.lock(volume, () -> { })) {
             return verifyHeld(volume, manifest, deep);
+        }
+    }
+
+    /** The right error for the cause: a volume that is not there is VOLUME_NOT_FOUND, whatever its records say. */
+    private void requireVolume(String volume) {
+        if (!Files.isDirectory(volumes.volumePath(volume), LinkOption.NOFOLLOW_LINKS)) {
+            throw new TinyVolException(ErrorCode.VOLUME_NOT_FOUND, volume, "there is no volume " + volume + " in "
+                    + volumes.root() + "; 'tinyvol list --volumes " + volumes.root() + "' shows those there are");
         }
     }
 

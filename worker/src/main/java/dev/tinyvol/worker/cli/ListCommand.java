@@ -27,7 +27,7 @@ final class ListCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         List<VolumeInfo> volumes;
-        try (VolumeService service = node.open(null)) {
+        try (VolumeService service = node.openExisting(null)) {
             volumes = service.list();
         }
         if (output.json) {

@@ -4,6 +4,8 @@ import dev.tinyvol.worker.assembly.VolumeService;
 import dev.tinyvol.worker.assembly.VolumeStore;
 import dev.tinyvol.worker.cas.Cas;
 import dev.tinyvol.worker.concurrent.WorkerPool;
+import dev.tinyvol.worker.errors.ErrorCode;
+import dev.tinyvol.worker.errors.TinyVolException;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -21,5 +23,18 @@ final class NodeOptions {
     /** @param cas the CAS, or null for commands that only remove or list volumes */
     VolumeService open(Path cas) {
         return new VolumeService(cas == null ? null : Cas.open(cas), VolumeStore.open(volumes), threads);
+    }
+
+    /**
+     * For commands that only read (list, verify, purge --dry-run): a volumes directory that does not
+     * exist is an error, never created, so a mistyped path does not look like an empty, valid one.
+     */
+    VolumeService openExisting(Path cas) {
+        if (!java.nio.file.Files.isDirectory(volumes)) {
+            throw new TinyVolException(ErrorCode.INVALID_PATH, volumes.toString(), "the volumes directory " + volumes
+                    + (java.nio.file.Files.exists(volumes) ? " is not a directory" : " does not exist")
+                    + "; check --volumes (a command that builds volumes creates it)");
+        }
+        return open(cas);
     }
 }

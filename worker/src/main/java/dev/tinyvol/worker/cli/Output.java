@@ -29,6 +29,20 @@ final class Output {
         out.flush();
     }
 
+    /** A failure for machines: {@code {"error": {"code": …, "message": …, "path": …}}}. */
+    record ErrorReport(Error error) {
+        record Error(String code, String message, String path) {
+        }
+    }
+
+    static String errorJson(String code, String message, String path) {
+        try {
+            return JSON.writeValueAsString(new ErrorReport(new ErrorReport.Error(code, message, path)));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("an error could not be written as JSON", e);
+        }
+    }
+
     static void line(PrintWriter out, String label, Object value) {
         out.printf("  %-14s %s%n", label, value);
     }

@@ -34,7 +34,7 @@ final class PurgeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         PurgeReport report;
-        try (VolumeService service = node.open(null)) {
+        try (VolumeService service = (dryRun ? node.openExisting(null) : node.open(null))) {
             report = service.purge(dryRun, () -> AssembleCommand.waiting(err));
         }
         if (output.json) {

@@ -100,21 +100,34 @@ public final class TinyVolCli implements Runnable {
         });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
+            String code;
+            String message;
+            String path = null;
             if (e instanceof TinyVolException t) {
-                err.println("tinyvol: " + t.code() + ": " + oneLine(t.getMessage()));
+                code = t.code().name();
+                message = oneLine(t.getMessage());
+                path = t.path();
             } else if (e instanceof IllegalStateException || e instanceof java.io.UncheckedIOException) {
                 // Written for people already (Kafka not reachable, a topic missing, a file unreadable).
-                err.println("tinyvol: ERROR: " + oneLine(String.valueOf(e.getMessage())));
+                code = "ERROR";
+                message = oneLine(String.valueOf(e.getMessage()));
             } else {
                 // Never a Java class name for people: say it is ours to fix and how to see more.
-                String message = e.getMessage() == null ? "an unexpected error" : oneLine(e.getMessage());
-                err.println("tinyvol: INTERNAL: " + message + "; this is a defect in tinyvol: run again with "
-                        + "TINYVOL_DEBUG=1 for the details and report them");
-                if (System.getenv("TINYVOL_DEBUG") != null) {
-                    e.printStackTrace(err);
-                }
+                code = "INTERNAL";
+                message = (e.getMessage() == null ? "an unexpected error" : oneLine(e.getMessage()))
+                        + "; this is a defect in tinyvol: run again with TINYVOL_DEBUG=1 for the details and report them";
+            }
+            err.println("tinyvol: " + code + ": " + message);
+            if (code.equals("INTERNAL") && System.getenv("TINYVOL_DEBUG") != null) {
+                e.printStackTrace(err);
             }
             err.flush();
+            if (commandLine.getParseResult().hasMatchedOption("--json")) {
+                // Machines asked for JSON: they get the failure as JSON on stdout too.
+                PrintWriter out = commandLine.getOut();
+                out.println(Output.errorJson(code, message, path));
+                out.flush();
+            }
             return FAILED;
         });
         return cli;

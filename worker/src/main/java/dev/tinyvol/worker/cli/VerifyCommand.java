@@ -44,7 +44,7 @@ final class VerifyCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         VerifyReport report;
-        try (VolumeService service = node.open(cas)) {
+        try (VolumeService service = node.openExisting(cas)) {
             report = manifest == null ? service.verify(volume, deep)
                     : service.verify(volume, manifest.load(service.cas()), deep);
         }

@@ -105,8 +105,10 @@ class VerifierTest {
         VerifyReport report = node.service.verify("web-1", other, false);
         assertFalse(report.clean());
         assertEquals(1, report.mismatched());
+        // A volume that is not there is said to be missing, not to lack a manifest record (issue 10).
         TinyVolException e = assertThrows(TinyVolException.class, () -> node.service.verify("nope", false));
-        assertEquals(ErrorCode.MANIFEST_NOT_FOUND, e.code());
+        assertEquals(ErrorCode.VOLUME_NOT_FOUND, e.code());
+        assertTrue(e.getMessage().contains("there is no volume nope"), e.getMessage());
         TinyVolException absent = assertThrows(TinyVolException.class, () -> node.service.verify("nope", other, false));
         assertEquals(ErrorCode.VOLUME_NOT_FOUND, absent.code());
     }

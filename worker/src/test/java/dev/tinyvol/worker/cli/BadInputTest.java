@@ -60,6 +60,13 @@ class BadInputTest {
         cases.add(failure("cas", "ingest", tmp.toString(), "--cas", cas, "--ref", "a/b"));
         cases.add(failure("assemble", "--cas", cas, "--volumes", vols, "--volume", "../x", "--ref", "r"));
         cases.add(failure("assemble", "--cas", cas, "--volumes", vols, "--volume", "v", "--manifest", file.toString()));
+        cases.add(failure("assemble", "--cas", cas, "--volumes", vols, "--volume", "v", "--ref", "nope", "--json"));
+        cases.add(failure("verify", "--cas", cas, "--volumes", vols, "--volume", "nosuch", "--json"));
+        // Read-only commands never create a directory that is not there.
+        cases.add(failure("list", "--volumes", tmp.resolve("typo").toString()));
+        cases.add(failure("list", "--volumes", file.toString(), "--json"));
+        cases.add(failure("purge", "--volumes", tmp.resolve("typo").toString(), "--dry-run"));
+        cases.add(failure("verify", "--cas", cas, "--volumes", tmp.resolve("typo").toString(), "--volume", "v"));
         return cases.stream();
     }
 
@@ -81,5 +88,11 @@ class BadInputTest {
         assertEquals(1, lines.size(), "exactly one line on stderr: " + run.err());
         assertFalse(JAVA_INTERNALS.matcher(run.err() + run.out()).find(), "Java internals shown: " + run.err() + run.out());
         assertFalse(run.err().contains("Usage:"), "no usage dump on an error: " + run.err());
+        assertFalse(Files.exists(tmp.resolve("typo")), "a read-only command created the directory it was given");
+        if (args.contains("--json")) {
+            // Machines get the failure as JSON on stdout: code, message, path.
+            var error = new com.fasterxml.jackson.databind.ObjectMapper().readTree(run.out()).get("error");
+            assertEquals(lines.get(0), "tinyvol: " + error.get("code").asText() + ": " + error.get("message").asText());
+        }
     }
 }
