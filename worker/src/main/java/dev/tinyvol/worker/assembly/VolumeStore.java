@@ -148,7 +148,8 @@ public final class VolumeStore {
             return Optional.of(record);
         } catch (IOException | RuntimeException e) {
             LOG.warn("the record of volume {} cannot be read ({} bytes: {}); setting it aside: the volume counts as "
-                    + "not whole until it is replaced or torn down", volume, bytes.length, e.getMessage());
+                    + "not whole until it is replaced or torn down", volume, bytes.length,
+                    e instanceof com.fasterxml.jackson.core.JacksonException j ? j.getOriginalMessage() : e.getMessage());
             markDamaged(volume);
             return Optional.empty();
         }
