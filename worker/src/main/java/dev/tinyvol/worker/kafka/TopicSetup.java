@@ -20,9 +20,17 @@ final class TopicSetup {
     private TopicSetup() {
     }
 
+    /** Kafka did not answer: worth trying again (the brokers may be starting, or the network back soon). */
+    static final class KafkaUnreachable extends IllegalStateException {
+        KafkaUnreachable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     static void ensure(WorkerConfig config) {
-        try (Admin admin = Admin.create(KafkaClients.admin(config))) {
-            Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
+        Admin admin = Admin.create(KafkaClients.admin(config));
+        try {
+            Set<String> existing = admin.listTopics().names().get(10, TimeUnit.SECONDS);
             List<NewTopic> missing = List.of(
                             new NewTopic(config.requestsTopic(), config.requestPartitions(), config.replicationFactor()),
                             new NewTopic(config.resultsTopic(), config.resultsPartitions(), config.replicationFactor()),
@@ -43,9 +51,23 @@ final class TopicSetup {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot reach Kafka at " + config.kafka().get("bootstrap.servers")
-                    + " to check topics: " + e.getMessage() + "; check kafka.bootstrap.servers and the network", e);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof org.apache.kafka.common.errors.RetriableException)) {
+                // Not a matter of time (authorization, a bad setting): say it and stop.
+                throw new IllegalStateException("Kafka at " + config.kafka().get("bootstrap.servers")
+                        + " refused to list topics: " + e.getCause().getMessage(), e.getCause());
+            }
+            throw unreachable(config, e.getCause().getMessage(), e);
+        } catch (TimeoutException e) {
+            throw unreachable(config, "no answer within 10 s", e);
+        } finally {
+            // Admin.close() would wait for the timed-out call's own 60 s time-out; nothing is pending worth that.
+            admin.close(java.time.Duration.ofSeconds(2));
         }
+    }
+
+    private static KafkaUnreachable unreachable(WorkerConfig config, String why, Exception e) {
+        return new KafkaUnreachable("cannot reach Kafka at " + config.kafka().get("bootstrap.servers") + " (" + why
+                + "); check kafka.bootstrap.servers, that the brokers run, and the network", e);
     }
 }

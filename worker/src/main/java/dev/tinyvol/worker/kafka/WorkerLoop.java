@@ -128,7 +128,9 @@ public final class WorkerLoop implements Runnable {
     public void run() {
         org.slf4j.MDC.put("node", config.node());
         try {
-            clients.ensureTopics();
+            if (!reachKafka()) {
+                return;
+            }
             Consumer<byte[], byte[]> c = clients.consumer();
             consumer = c;
             publisher = new ResultPublisher(clients::producer,
@@ -159,6 +161,11 @@ public final class WorkerLoop implements Runnable {
             exit = Exit.FENCED;
             LOG.error("stopping: another worker started with node id {} and took over ({}); this one is fenced and "
                     + "publishes nothing more", config.node(), e.getClass().getSimpleName());
+        } catch (IllegalStateException e) {
+            // Written for people (a topic that cannot be created, a setting Kafka refuses): one line.
+            exit = Exit.FAILED;
+            LOG.error("stopping: {}", e.getMessage());
+            LOG.debug("stopping", e);
         } catch (RuntimeException e) {
             exit = Exit.FAILED;
             LOG.error("stopping: {}", e.getMessage(), e);
@@ -167,6 +174,30 @@ public final class WorkerLoop implements Runnable {
             closeQuietly();
             finished.countDown();
         }
+    }
+
+    /**
+     * Checks the topics, waiting for Kafka as long as it takes: a worker started before its brokers
+     * (or during an outage) says so every few seconds, in one line, and begins when they answer.
+     * False if it was stopped meanwhile.
+     */
+    private boolean reachKafka() {
+        for (int attempt = 1; running; attempt++) {
+            try {
+                clients.ensureTopics();
+                if (attempt > 1) {
+                    LOG.info("Kafka answers now, after {} attempts", attempt);
+                }
+                return true;
+            } catch (TopicSetup.KafkaUnreachable e) {
+                LOG.warn("{}; trying again in 5 s (attempt {})", e.getMessage(), attempt);
+                for (int i = 0; i < 50 && running; i++) {
+                    sleep(100);
+                }
+            }
+        }
+        LOG.info("stopped before Kafka answered");
+        return false;
     }
 
     /** Gives every record read exactly one slot, whatever happens while deciding what it is. */

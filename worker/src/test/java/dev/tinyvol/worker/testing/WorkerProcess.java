@@ -59,6 +59,11 @@ public final class WorkerProcess implements AutoCloseable {
         return Files.readString(log);
     }
 
+    /** The log so far, or "" before the process wrote any. */
+    public String logSoFar() throws IOException {
+        return Files.exists(log) ? Files.readString(log) : "";
+    }
+
     @Override
     public void close() throws InterruptedException {
         if (process != null && process.isAlive()) {
