@@ -60,7 +60,7 @@ final class AssembleCommand implements Callable<Integer> {
             LOG.debug("loaded manifest of {} entries in {} ms ({} ms since JVM start)", m.entries().size(),
                     (System.nanoTime() - t0) / 1_000_000, java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime());
             report = service.assemble(volume, m, manifest.source(), new AssemblyOptions(replace, !noCopyFallback), progress,
-                    () -> waiting(err));
+                    () -> waiting(err, volume));
         }
         if (output.json) {
             Output.json(out, report);
@@ -84,8 +84,9 @@ final class AssembleCommand implements Callable<Integer> {
         return 0;
     }
 
-    static void waiting(PrintWriter err) {
-        err.println("waiting: another process is building or removing this volume");
+    /** Said once when a volume's lock is held by another process, so a wait is never silent. */
+    static void waiting(PrintWriter err, String volume) {
+        err.println("waiting: another process is building or removing volume " + volume);
         err.flush();
     }
 }

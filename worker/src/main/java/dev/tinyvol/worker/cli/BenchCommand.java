@@ -45,7 +45,8 @@ final class BenchCommand implements Callable<Integer> {
             Output.json(out, r);
             return 0;
         }
-        out.printf("%,d files, %,d dirs, %d threads, median of %d rounds%n", r.files(), r.dirs(), r.threads(), r.rounds());
+        out.printf("%,d files, %,d dirs, %d thread%s, median of %d round%s%n", r.files(), r.dirs(), r.threads(),
+                r.threads() == 1 ? "" : "s", r.rounds(), r.rounds() == 1 ? "" : "s");
         out.printf("  %-34s %8s %12s %8s%n", "", "ms", "files/s", "vs base");
         row(out, "cp -al (baseline)", r.cpAlMs(), r, r.cpAlMs());
         row(out, "tinyvol assemble, in process", r.assembleMs(), r, r.cpAlMs());

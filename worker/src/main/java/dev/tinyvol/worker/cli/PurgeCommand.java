@@ -35,7 +35,7 @@ final class PurgeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         PurgeReport report;
         try (VolumeService service = (dryRun ? node.openExisting(null) : node.open(null))) {
-            report = service.purge(dryRun, () -> AssembleCommand.waiting(err));
+            report = service.purge(dryRun, () -> AssembleCommand.waiting(err, "(one of those being purged)"));
         }
         if (output.json) {
             Output.json(out, report);

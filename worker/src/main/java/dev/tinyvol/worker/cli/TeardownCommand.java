@@ -33,7 +33,7 @@ final class TeardownCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         TeardownReport report;
         try (VolumeService service = node.open(null)) {
-            report = service.teardown(volume, () -> AssembleCommand.waiting(spec.commandLine().getErr()));
+            report = service.teardown(volume, () -> AssembleCommand.waiting(spec.commandLine().getErr(), volume));
         }
         if (output.json) {
             Output.json(out, report);

@@ -90,6 +90,7 @@ public final class TinyVolCli implements Runnable {
             COMMANDS.forEach(cli::addSubcommand);
         }
         Converters.register(cli);
+        cli.setCaseInsensitiveEnumValuesAllowed(true); // --action assemble as well as ASSEMBLE
         cli.setParameterExceptionHandler((e, commandArgs) -> {
             // A usage error is one line naming the option and where help is, never the whole usage text.
             PrintWriter err = e.getCommandLine().getErr();

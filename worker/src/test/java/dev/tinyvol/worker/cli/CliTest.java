@@ -47,6 +47,34 @@ class CliTest {
     }
 
     @Test
+    void aWaitForAnotherProcessNamesTheVolume(@org.junit.jupiter.api.io.TempDir Path scratch) throws Exception {
+        Path volumes = java.nio.file.Files.createDirectories(scratch.resolve("volumes"));
+        Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                dev.tinyvol.worker.testing.HoldVolumeLock.class.getName(), volumes.toString(), "web-1")
+                .redirectErrorStream(true).start();
+        try {
+            assertEquals("locked", new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream())).readLine());
+            Thread release = new Thread(() -> {
+                try {
+                    Thread.sleep(700);
+                    holder.getOutputStream().close();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            release.start();
+            Run run = tinyvol("teardown", "--volumes", volumes, "--volume", "web-1");
+            release.join();
+            assertEquals(0, run.exit(), run.err());
+            assertTrue(run.err().contains("waiting: another process is building or removing volume web-1"), run.err());
+        } finally {
+            holder.destroy();
+            holder.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void everyCommandExplainsItselfWithHelp() {
         for (String[] command : List.of(new String[] {}, new String[] {"cas"}, new String[] {"cas", "ingest"},
                 new String[] {"cas", "refs"}, new String[] {"assemble"}, new String[] {"teardown"}, new String[] {"purge"},
@@ -133,6 +161,9 @@ class CliTest {
         Run noVolume = tinyvol("submit", "--bootstrap", "127.0.0.1:1", "--node", "n", "--action", "ASSEMBLE", "--ref", "x");
         assertEquals(2, noVolume.exit());
         assertTrue(noVolume.err().startsWith("tinyvol: invalid request: volume: is required for ASSEMBLE"), noVolume.err());
+        // Enum values in any case: the request is read as ASSEMBLE (and refused for its missing volume).
+        Run lower = tinyvol("submit", "--bootstrap", "127.0.0.1:1", "--node", "n", "--action", "assemble", "--ref", "x");
+        assertTrue(lower.err().startsWith("tinyvol: invalid request: volume: is required for ASSEMBLE"), lower.err());
     }
 
     private static void assertFailure(Run run, String expectedStart) {
