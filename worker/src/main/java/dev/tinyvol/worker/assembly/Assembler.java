@@ -122,51 +122,50 @@ public final class Assembler {
     private AssemblyReport build(String volume, Manifest manifest, String source, AssemblyOptions options,
                                  Progress progress, long start, Path target, Stat existing, String knownId,
                                  DirFd objects) {
-        {
-            Checks checks = startChecks(manifest, knownId, objects);
-            Path staging = volumes.newStagingDir(volume);
-            Path trash = null;
-            TreeBuild build = null;
-            Checked checked;
-            try {
-                build = new TreeBuild(cas, objects, pool, threads, manifest, staging, options.copyFallback(), progress);
-                long t0 = System.nanoTime();
-                build.createDirectories();
-                long t1 = System.nanoTime();
-                checked = checks.await();
-                long t2 = System.nanoTime();
-                build.placeEntries(checked.sizes());
-                build.applyDirectoryAttributes();
-                long t3 = System.nanoTime();
-                if (existing != null) {
-                    trash = volumes.trashPathFor(volume);
-                    move(target, trash);
-                }
-                volumes.keepManifest(checked.manifestId(), manifest);
-                volumes.writeRecord(new VolumeRecord(volume, checked.manifestId(), manifest.name(), source,
-                        build.filesLinked() + build.filesCopied(), build.symlinks(), build.dirsCreated(), build.bytes(),
-                        Instant.now(), build.copiedPaths()));
-                move(staging, target);
-                volumes.fsyncRoot();
-                LOG.debug("assembled {}: lock+checks {} ms, dirs {} ms, waiting for blob checks {} ms, entries {} ms, record+rename {} ms",
-                        volume, (t0 - start) / 1_000_000, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000,
-                        (System.nanoTime() - t3) / 1_000_000);
-            } catch (RuntimeException e) {
-                checks.abandon(); // never leave the checker working for a failed build
-                if (build != null) {
-                    build.close();
-                }
-                removeQuietly(staging, e);
-                throw e;
+        // Staging first: if it cannot be made, no blob checks are left running for nothing.
+        Path staging = volumes.newStagingDir(volume);
+        Checks checks = startChecks(manifest, knownId, objects);
+        Path trash = null;
+        TreeBuild build = null;
+        Checked checked;
+        try {
+            build = new TreeBuild(cas, objects, pool, threads, manifest, staging, options.copyFallback(), progress);
+            long t0 = System.nanoTime();
+            build.createDirectories();
+            long t1 = System.nanoTime();
+            checked = checks.await();
+            long t2 = System.nanoTime();
+            build.placeEntries(checked.sizes());
+            build.applyDirectoryAttributes();
+            long t3 = System.nanoTime();
+            if (existing != null) {
+                trash = volumes.trashPathFor(volume);
+                move(target, trash);
             }
-            build.close();
-            if (trash != null) {
-                new TreeDeleter(pool).delete(trash);
+            volumes.keepManifest(checked.manifestId(), manifest);
+            volumes.writeRecord(new VolumeRecord(volume, checked.manifestId(), manifest.name(), source,
+                    build.filesLinked() + build.filesCopied(), build.symlinks(), build.dirsCreated(), build.bytes(),
+                    Instant.now(), build.copiedPaths()));
+            move(staging, target);
+            volumes.fsyncRoot();
+            LOG.debug("assembled {}: lock+checks {} ms, dirs {} ms, waiting for blob checks {} ms, entries {} ms, record+rename {} ms",
+                    volume, (t0 - start) / 1_000_000, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000,
+                    (System.nanoTime() - t3) / 1_000_000);
+        } catch (RuntimeException e) {
+            checks.abandon(); // never leave the checker working for a failed build
+            if (build != null) {
+                build.close();
             }
-            return new AssemblyReport(volume, existing == null ? AssemblyReport.Outcome.BUILT : AssemblyReport.Outcome.REPLACED,
-                    target.toString(), checked.manifestId(), build.filesLinked(), build.filesCopied(), build.symlinks(),
-                    build.dirsCreated(), build.bytes(), elapsedMs(start), build.warnings());
+            removeQuietly(staging, e);
+            throw e;
         }
+        build.close();
+        if (trash != null) {
+            new TreeDeleter(pool).delete(trash);
+        }
+        return new AssemblyReport(volume, existing == null ? AssemblyReport.Outcome.BUILT : AssemblyReport.Outcome.REPLACED,
+                target.toString(), checked.manifestId(), build.filesLinked(), build.filesCopied(), build.symlinks(),
+                build.dirsCreated(), build.bytes(), elapsedMs(start), build.warnings());
     }
 
     /** What the checker threads found: each instance's size, and the manifest's identity. */

@@ -72,15 +72,13 @@ public final class Verifier {
     /** {@link #verify(String, boolean)} for a caller that already holds the volume's lock. */
     VerifyReport verifyHeld(String volume, boolean deep) {
         long start = System.nanoTime();
-        {
-            requireVolume(volume);
-            VolumeRecord record = volumes.record(volume).orElseThrow(() -> new TinyVolException(ErrorCode.MANIFEST_NOT_FOUND, volume,
-                    "volume " + volume + " has no record of the manifest it was built from; name one with --ref or --manifest"));
-            Manifest manifest = volumes.keptManifest(record.manifestId()).orElseThrow(() -> new TinyVolException(
-                    ErrorCode.MANIFEST_NOT_FOUND, volume, "the manifest volume " + volume + " was built from ("
-                    + record.manifestId() + ") is no longer kept; name it with --ref or --manifest"));
-            return compare(volume, manifest, record.manifestId(), new HashSet<>(record.copiedPaths()), deep, start);
-        }
+        requireVolume(volume);
+        VolumeRecord record = volumes.record(volume).orElseThrow(() -> new TinyVolException(ErrorCode.MANIFEST_NOT_FOUND, volume,
+                "volume " + volume + " has no record of the manifest it was built from; name one with --ref or --manifest"));
+        Manifest manifest = volumes.keptManifest(record.manifestId()).orElseThrow(() -> new TinyVolException(
+                ErrorCode.MANIFEST_NOT_FOUND, volume, "the manifest volume " + volume + " was built from ("
+                + record.manifestId() + ") is no longer kept; name it with --ref or --manifest"));
+        return compare(volume, manifest, record.manifestId(), new HashSet<>(record.copiedPaths()), deep, start);
     }
 
     /** Verifies against {@code manifest}; files copied at assembly are known only if it is the one built from. */
@@ -101,14 +99,13 @@ public final class Verifier {
     /** {@link #verify(String, Manifest, boolean)} for a caller that already holds the volume's lock. */
     VerifyReport verifyHeld(String volume, Manifest manifest, boolean deep) {
         long start = System.nanoTime();
-        {
-            String manifestId = ManifestIdentity.of(manifest);
-            Set<String> copied = volumes.record(volume)
-                    .filter(r -> r.manifestId().equals(manifestId))
-                    .map(r -> (Set<String>) new HashSet<>(r.copiedPaths()))
-                    .orElse(Set.of());
-            return compare(volume, manifest, manifestId, copied, deep, start);
-        }
+        requireVolume(volume); // before hashing the manifest's identity for a volume that is not there
+        String manifestId = ManifestIdentity.of(manifest);
+        Set<String> copied = volumes.record(volume)
+                .filter(r -> r.manifestId().equals(manifestId))
+                .map(r -> (Set<String>) new HashSet<>(r.copiedPaths()))
+                .orElse(Set.of());
+        return compare(volume, manifest, manifestId, copied, deep, start);
     }
 
     /**
@@ -118,10 +115,7 @@ public final class Verifier {
      */
     private VerifyReport compare(String volume, Manifest manifest, String manifestId, Set<String> copied, boolean deep,
                                  long start) {
-        Path rootPath = volumes.volumePath(volume);
-        if (!Files.isDirectory(rootPath, LinkOption.NOFOLLOW_LINKS)) {
-            throw new TinyVolException(ErrorCode.VOLUME_NOT_FOUND, volume, "there is no volume " + volume + " in " + volumes.root());
-        }
+        Path rootPath = volumes.volumePath(volume); // its existence checked by the caller (requireVolume)
         Tally tally = new Tally();
         NavigableSet<String> dirs = Assembler.directoriesOf(manifest);
         Map<String, List<Map.Entry<String, ManifestEntry>>> byParent = new TreeMap<>();

@@ -57,20 +57,17 @@ final class AotTrainCommand implements Callable<Integer> {
                 failed++;
             }
         }
-        Progress.deleteTree(root);
+        deleteTree(root);
         return failed == 0 ? 0 : TinyVolCli.FAILED;
     }
 
-    /** Small helpers kept here: only the training run needs them. */
-    private static final class Progress {
-        static void deleteTree(Path root) throws IOException {
-            if (!Files.exists(root)) {
-                return;
-            }
-            try (var paths = Files.walk(root)) {
-                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (var paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
             }
         }
     }

@@ -229,9 +229,7 @@ public final class DirFd implements AutoCloseable {
 
     /** Sets an entry's modification time (not following a symlink). */
     public void setModifiedTime(byte[] relative, FileTime time) throws IOException {
-        long micros = time.to(java.util.concurrent.TimeUnit.NANOSECONDS);
-        Native.utimensat(fd, relative, Math.floorDiv(micros, 1_000_000_000L), Math.floorMod(micros, 1_000_000_000L),
-                Native.AT_SYMLINK_NOFOLLOW, shown(relative));
+        Native.utimensat(fd, relative, time, Native.AT_SYMLINK_NOFOLLOW, shown(relative));
     }
 
     /** Opens a regular file below this directory for reading, confined like {@link #openBeneath}. */

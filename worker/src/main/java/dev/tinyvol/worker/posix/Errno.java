@@ -145,6 +145,12 @@ public enum Errno {
         return text;
     }
 
+    /** "No space left on device (ENOSPC)", or "errno 61" for a number not named here. */
+    public static String describe(int number) {
+        Errno e = of(number);
+        return e == OTHER ? "errno " + number : e.describe();
+    }
+
     /** "No space left on device (ENOSPC)": the same words in every locale. */
     public String describe() {
         return this == OTHER ? text : text + " (" + name() + ")";

@@ -13,16 +13,12 @@ public final class ErrnoException extends FileSystemException implements SystemC
     private final String call;
 
     public ErrnoException(String call, int number, String file) {
-        super(file, null, call + ": " + describe(number));
+        super(file, null, call + ": " + Errno.describe(number));
         this.errno = Errno.of(number);
         this.number = number;
         this.call = call;
     }
 
-    private static String describe(int number) {
-        Errno e = Errno.of(number);
-        return e == Errno.OTHER ? "errno " + number : e.describe();
-    }
 
     @Override
     public Errno errno() {

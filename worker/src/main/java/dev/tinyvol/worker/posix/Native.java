@@ -164,15 +164,15 @@ final class Native {
     private static final int EINTR = 4;
 
     private static MemorySegment name1(Scratch s, byte[] name, String call, String shown) throws IOException {
-        MemorySegment seg = s.path1(name);
-        if (seg == null) {
-            throw SystemCallFailure.of(call, ENAMETOOLONG, shown);
-        }
-        return seg;
+        return fit(s.path1(name), call, shown);
     }
 
     private static MemorySegment name2(Scratch s, byte[] name, String call, String shown) throws IOException {
-        MemorySegment seg = s.path2(name);
+        return fit(s.path2(name), call, shown);
+    }
+
+    /** A name longer than PATH_MAX fails as the kernel would fail it: ENAMETOOLONG. */
+    private static MemorySegment fit(MemorySegment seg, String call, String shown) throws IOException {
         if (seg == null) {
             throw SystemCallFailure.of(call, ENAMETOOLONG, shown);
         }
@@ -289,8 +289,12 @@ final class Native {
         call(s, "fchownat", shown, false, e -> (int) FCHOWNAT.invokeExact(e, dirfd, p, (int) uid, (int) gid, flags));
     }
 
-    /** Sets the modification time (seconds, nanoseconds) and leaves the access time as it is. */
-    static void utimensat(int dirfd, byte[] path, long seconds, long nanos, int flags, String shown) throws IOException {
+    /** Sets the modification time and leaves the access time as it is. */
+    static void utimensat(int dirfd, byte[] path, java.nio.file.attribute.FileTime time, int flags, String shown)
+            throws IOException {
+        long total = time.to(java.util.concurrent.TimeUnit.NANOSECONDS);
+        long seconds = Math.floorDiv(total, 1_000_000_000L);
+        long nanos = Math.floorMod(total, 1_000_000_000L);
         Scratch s = scratch();
         MemorySegment p = name1(s, path, "utimensat", shown);
         MemorySegment times = s.struct;

@@ -36,9 +36,7 @@ public final class PosixFiles {
 
     public static void setModifiedTime(Path path, FileTime time) throws IOException {
         String p = path.toString();
-        long nanos = time.to(java.util.concurrent.TimeUnit.NANOSECONDS);
-        Native.utimensat(Native.AT_FDCWD, bytes(p), Math.floorDiv(nanos, 1_000_000_000L),
-                Math.floorMod(nanos, 1_000_000_000L), Native.AT_SYMLINK_NOFOLLOW, p);
+        Native.utimensat(Native.AT_FDCWD, bytes(p), time, Native.AT_SYMLINK_NOFOLLOW, p);
     }
 
     /** fsync(2) of a directory, so renames and links made in it survive a power loss. */

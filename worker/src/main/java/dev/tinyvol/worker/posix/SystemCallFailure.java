@@ -24,7 +24,7 @@ public sealed interface SystemCallFailure permits ErrnoException, SystemCallFail
 
     static IOException of(String call, int number, String file) {
         Errno errno = Errno.of(number);
-        String reason = call + ": " + (errno == Errno.OTHER ? "errno " + number : errno.describe());
+        String reason = call + ": " + Errno.describe(number);
         return switch (errno) {
             case ENOENT -> new NoSuchFile(file, reason, call);
             case EEXIST -> new AlreadyExists(file, reason, call);
