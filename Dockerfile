@@ -13,7 +13,7 @@ RUN mvn -B -q package -DskipTests
 FROM eclipse-temurin:25-jre
 WORKDIR /opt/tinyvol
 COPY --from=build /src/worker/target/tinyvol-worker.jar /opt/tinyvol/tinyvol-worker.jar
-COPY config/logback.xml /etc/tinyvol/logback.xml
+COPY config/logback.xml config/logback-json.xml /etc/tinyvol/
 COPY config/worker.properties /etc/tinyvol/worker.properties
 COPY docker/entrypoint.sh /opt/tinyvol/entrypoint.sh
 EXPOSE 9400

@@ -8,5 +8,5 @@ if [ ! -d "${TINYVOL_CAS_DIR}/objects" ]; then
 fi
 exec java --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xms32m -Xmx128m -Xss512k -XX:TieredStopAtLevel=1 \
   -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=96m \
-  -Dlogback.configurationFile=/etc/tinyvol/logback.xml -Dtinyvol.log.format="${TINYVOL_LOG_FORMAT:-text}" \
+  -Dlogback.configurationFile="/etc/tinyvol/$([ "${TINYVOL_LOG_FORMAT:-text}" = json ] && echo logback-json.xml || echo logback.xml)" \
   -jar /opt/tinyvol/tinyvol-worker.jar worker --config /etc/tinyvol/worker.properties

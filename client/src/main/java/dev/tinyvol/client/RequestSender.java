@@ -24,8 +24,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class RequestSender implements AutoCloseable {
 
     private final KafkaProducer<byte[], byte[]> producer;
+    private final Map<String, Object> kafka;
 
     public RequestSender(Map<String, Object> kafka) {
+        this.kafka = Map.copyOf(kafka);
         Map<String, Object> props = new HashMap<>(kafka);
         props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 0);
         props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
@@ -84,20 +86,31 @@ public final class RequestSender implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while sending", e);
         } catch (java.util.concurrent.ExecutionException | CompletionException e) {
-            throw e.getCause() instanceof IllegalStateException ise ? ise : new IllegalStateException(e.getCause());
+            throw e.getCause() instanceof IllegalStateException ise ? ise
+                    : new ClientFailure("SEND_FAILED", "sending failed: " + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
-            throw new IllegalStateException("the broker did not acknowledge within 60 s; check that Kafka is reachable", e);
+            throw new ClientFailure("SEND_FAILED", "the broker did not acknowledge within 60 s; check that Kafka is reachable", e);
         }
     }
 
-    private static IllegalStateException failure(String topic, Exception e) {
+    private IllegalStateException failure(String topic, Exception e) {
         if (String.valueOf(e.getMessage()).contains("not present in metadata")) {
+            // The same time-out means "no such topic" and "no cluster": ask the cluster which.
+            Duration probe = Duration.ofSeconds(3);
+            if (!ClusterReach.answers(kafka, probe)) {
+                return ClusterReach.unreachable(kafka, maxBlock(), e);
+            }
             String node = topic.startsWith(Topics.REQUESTS_PREFIX) ? topic.substring(Topics.REQUESTS_PREFIX.length()) : topic;
-            return new IllegalStateException("topic " + topic + " does not exist: no worker has started for node " + node
-                    + " (a worker creates its topic), or the node id is misspelt", e);
+            return new ClientFailure("NODE_TOPIC_NOT_FOUND", "topic " + topic + " does not exist: no worker has started for node "
+                    + node + " (a worker creates its topic), or the node id is misspelt", e);
         }
-        return new IllegalStateException("sending to " + topic + " failed: " + e.getMessage()
+        return new ClientFailure("SEND_FAILED", "sending to " + topic + " failed: " + e.getMessage()
                 + "; check that Kafka is reachable at the bootstrap address", e);
+    }
+
+    private Duration maxBlock() {
+        Object ms = kafka.get(ProducerConfig.MAX_BLOCK_MS_CONFIG);
+        return Duration.ofMillis(ms == null ? 10_000 : Long.parseLong(ms.toString()));
     }
 
     @Override

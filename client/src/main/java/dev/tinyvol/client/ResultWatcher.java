@@ -21,6 +21,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 public final class ResultWatcher implements AutoCloseable {
 
     private final KafkaConsumer<byte[], byte[]> consumer;
+    private final List<TopicPartition> partitions;
 
     public ResultWatcher(Map<String, Object> kafka, String topic, boolean fromBeginning) {
         Map<String, Object> props = new HashMap<>(kafka);
@@ -30,17 +31,17 @@ public final class ResultWatcher implements AutoCloseable {
         this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> partitions;
         try {
-            partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+            partitions = consumer.partitionsFor(topic, ClusterReach.apiTimeout(kafka)).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
             consumer.close(Duration.ZERO);
-            throw new IllegalStateException("cannot reach Kafka at " + kafka.get("bootstrap.servers")
-                    + " (no answer within 30 s): check the bootstrap address and that the brokers run", e);
+            throw ClusterReach.unreachable(kafka, ClusterReach.apiTimeout(kafka), e);
         }
         if (partitions.isEmpty()) {
             consumer.close(Duration.ZERO);
             throw new IllegalStateException("topic " + topic + " does not exist (a worker creates it when it starts)");
         }
+        this.partitions = partitions;
         consumer.assign(partitions);
         if (fromBeginning) {
             consumer.seekToBeginning(partitions);
@@ -73,6 +74,29 @@ public final class ResultWatcher implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /**
+     * Every result committed before this call that is past the current position, in the order the
+     * results finished (each partition is in order, the partitions are not: a node's results are
+     * on one partition, a fleet's on many). Returns once every partition is read to its end as of
+     * this call, or when {@code timeout} has passed.
+     */
+    public List<Result> readToEnd(Duration timeout) {
+        Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, timeout); // read_committed: the stable offsets
+        List<Result> results = new java.util.ArrayList<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline && ends.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+            for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+                try {
+                    results.add(ResultCodec.decode(record.value()));
+                } catch (IllegalArgumentException e) {
+                    // not a TinyVol result: not ours to show
+                }
+            }
+        }
+        results.sort(java.util.Comparator.comparing(Result::finishedAt, java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder())));
+        return results;
     }
 
     /** Makes a {@link #read} in progress on another thread end at once (with a WakeupException). */

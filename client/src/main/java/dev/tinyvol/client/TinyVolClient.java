@@ -94,7 +94,7 @@ public final class TinyVolClient implements AutoCloseable {
         ScheduledFuture<?> expiry = timers.schedule(() -> {
             if (pending.remove(request.requestId()) != null) {
                 answer.completeExceptionally(new TimeoutException("no result for " + request.requestId() + " from node "
-                        + request.node() + " within " + timeout));
+                        + request.node() + " within " + Durations.words(timeout)));
             }
         }, timeout.toMillis(), TimeUnit.MILLISECONDS);
         answer.whenComplete((r, failed) -> expiry.cancel(false));

@@ -98,13 +98,16 @@ public final class LocalRun {
         Path launcher = workerJar.toAbsolutePath().getParent().resolve("../../bin/tinyvol").normalize();
         String cli = Files.isExecutable(launcher) ? launcher.toString()
                 : Path.of(System.getProperty("java.home"), "bin", "java") + " -jar " + workerJar;
+        if (once) {
+            // The broker and the worker stop as this returns: commands for them would only fail.
+            say("--once: the broker and the worker stop now; run bin/tinyvol-local without --once to keep them serving");
+            say("and get the commands to send more.");
+            return 0;
+        }
         say("Send more from another terminal:");
         say("  %s submit --bootstrap %s --node local-node --action ASSEMBLE --volume web-7 --ref sample --wait", cli, kafka.bootstrap());
         say("  %s submit --bootstrap %s --node local-node --action LIST --wait", cli, kafka.bootstrap());
         say("  %s results --bootstrap %s --follow", cli, kafka.bootstrap());
-        if (once) {
-            return 0;
-        }
         say("");
         say("Serving until Ctrl-C.");
         worker.waitFor();
@@ -114,7 +117,7 @@ public final class LocalRun {
     private void startWorker(Path config) throws IOException, InterruptedException {
         Path log = dir.resolve("worker.log");
         long from = Files.exists(log) ? Files.size(log) : 0;
-        worker = new ProcessBuilder(java("-Dtinyvol.log.level=INFO", "worker", "--config", config.toString()))
+        worker = new ProcessBuilder(java(null, "worker", "--config", config.toString()))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         long deadline = System.currentTimeMillis() + 90_000;
         while (System.currentTimeMillis() < deadline) {

@@ -37,8 +37,9 @@ public final class Worker implements AutoCloseable {
     private final OpsServer ops;
 
     public Worker(WorkerConfig config) {
-        LOG.info("TinyVol worker {} for node {}; settings:", dev.tinyvol.worker.node.RequestExecutor.VERSION, config.node());
-        config.describe().forEach(line -> LOG.info("  {}", line));
+        // One line, so the settings a worker ran with are one grep away in any log.
+        LOG.info("TinyVol worker {} for node {}; settings: {}", dev.tinyvol.worker.node.RequestExecutor.VERSION, config.node(),
+                String.join(", ", config.describe()));
         config.warnings().forEach(w -> LOG.warn("{}", w));
         Cas cas = Cas.create(config.casDir());
         VolumeStore store = VolumeStore.open(config.volumesDir());
@@ -105,6 +106,12 @@ public final class Worker implements AutoCloseable {
     }
 
     public void stop() {
+        loop.stop();
+    }
+
+    /** As {@link #stop()}, saying why in the log (a signal, an operator). */
+    public void stop(String why) {
+        LOG.info("stopping: {}; finishing running requests (up to shutdown.grace), then committing", why);
         loop.stop();
     }
 

@@ -40,7 +40,7 @@ public final class Removal {
                 stat = PosixFiles.lstat(target);
             } catch (NoSuchFileException e) {
                 volumes.deleteRecord(volume);
-                return new TeardownReport(volume, TeardownReport.Outcome.ABSENT, 0, 0, elapsedMs(start), List.of());
+                return new TeardownReport(volume, TeardownReport.Outcome.ABSENT, 0, 0, 0, elapsedMs(start), List.of());
             } catch (IOException e) {
                 throw IoErrors.classify(e, target.toString(), "reading volume " + volume);
             }
@@ -52,7 +52,7 @@ public final class Removal {
                         + "); removed it without following it");
             }
             if (dryRun) {
-                return new TeardownReport(volume, TeardownReport.Outcome.WOULD_REMOVE, 0, 0, elapsedMs(start), warnings);
+                return new TeardownReport(volume, TeardownReport.Outcome.WOULD_REMOVE, 0, 0, 0, elapsedMs(start), warnings);
             }
             Path trash = volumes.trashPathFor(volume);
             try {
@@ -62,7 +62,7 @@ public final class Removal {
             }
             volumes.deleteRecord(volume);
             TreeDeleter.Removed removed = new TreeDeleter(pool).delete(trash);
-            return new TeardownReport(volume, TeardownReport.Outcome.REMOVED, removed.files(), removed.dirs(),
+            return new TeardownReport(volume, TeardownReport.Outcome.REMOVED, removed.files(), removed.symlinks(), removed.dirs(),
                     elapsedMs(start), warnings);
         }
     }

@@ -33,16 +33,29 @@ final class TreeDeleter {
         this.pool = pool;
     }
 
-    /** What was removed. */
-    record Removed(long files, long dirs) {
+    /**
+     * What was removed, counted as assemble and verify count a tree: regular files, symlinks and
+     * directories below the root (the root itself is the volume, not one of its entries).
+     */
+    record Removed(long files, long symlinks, long dirs) {
+    }
+
+    /** Running counts while a tree is removed; {@code dirs} includes the root until the end. */
+    private static final class Counts {
+        final AtomicLong files = new AtomicLong();
+        final AtomicLong symlinks = new AtomicLong();
+        final AtomicLong dirs = new AtomicLong();
+
+        void unlinked(DirFd.Entry entry) {
+            (entry != null && entry.type() == DirFd.Entry.DT_LNK ? symlinks : files).incrementAndGet();
+        }
     }
 
     /** Removes {@code root} (a directory or anything else) and everything below it. */
     Removed delete(Path root) {
         Path parentPath = root.toAbsolutePath().getParent();
         byte[] name = root.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        AtomicLong files = new AtomicLong();
-        AtomicLong dirs = new AtomicLong();
+        Counts counts = new Counts();
         try (DirFd parent = DirFd.open(parentPath)) {
             DirFd top;
             try {
@@ -50,11 +63,11 @@ final class TreeDeleter {
             } catch (IOException e) {
                 Errno errno = Errno.of(e);
                 if (errno == Errno.ENOENT) {
-                    return new Removed(0, 0);
+                    return new Removed(0, 0, 0);
                 }
                 if (errno == Errno.ENOTDIR || errno == Errno.ELOOP) {
-                    unlinkQuietly(parent, name, files);
-                    return new Removed(files.get(), 0);
+                    unlinkQuietly(parent, name, null, counts);
+                    return new Removed(counts.files.get(), counts.symlinks.get(), 0);
                 }
                 throw classify(e, parent, name);
             }
@@ -68,25 +81,25 @@ final class TreeDeleter {
                     requireProgress(pass, top);
                     List<Future<?>> subtrees = new ArrayList<>();
                     for (DirFd.Entry child : children) {
-                        subtrees.add(pool.submit(() -> deleteIn(top, child, device, files, dirs)));
+                        subtrees.add(pool.submit(() -> deleteIn(top, child, device, counts)));
                     }
                     WorkerPool.awaitAll(subtrees);
                 }
             }
-            rmdirQuietly(parent, name, files, dirs);
+            rmdirQuietly(parent, name, null, counts);
         } catch (IOException e) {
             throw IoErrors.classify(e, root.toString(), "removing " + root);
         }
-        return new Removed(files.get(), dirs.get());
+        return new Removed(counts.files.get(), counts.symlinks.get(), Math.max(0, counts.dirs.get() - 1));
     }
 
     /** Removes {@code entry} of {@code dir}, a directory's contents first. */
-    private static void deleteIn(DirFd dir, DirFd.Entry entry, long device, AtomicLong files, AtomicLong dirs) {
+    private static void deleteIn(DirFd dir, DirFd.Entry entry, long device, Counts counts) {
         byte[] name = entry.name();
         if (!entry.mayBeDirectory()) {
             try {
                 dir.unlink(name);
-                files.incrementAndGet();
+                counts.unlinked(entry);
                 return;
             } catch (IOException e) {
                 Errno errno = Errno.of(e);
@@ -109,7 +122,7 @@ final class TreeDeleter {
                 }
                 case ENOTDIR, ELOOP -> {
                     // Not (or no longer) a directory, or a symlink put in its place: remove the entry itself.
-                    unlinkQuietly(dir, name, files);
+                    unlinkQuietly(dir, name, entry, counts);
                     return;
                 }
                 case EXDEV -> throw busy(dir, name);
@@ -127,13 +140,13 @@ final class TreeDeleter {
                 }
                 requireProgress(pass, sub);
                 for (DirFd.Entry child : children) {
-                    deleteIn(sub, child, device, files, dirs);
+                    deleteIn(sub, child, device, counts);
                 }
             }
         } catch (IOException e) {
             throw classify(e, dir, name);
         }
-        rmdirQuietly(dir, name, files, dirs);
+        rmdirQuietly(dir, name, entry, counts);
     }
 
     private static void requireProgress(int pass, DirFd dir) {
@@ -144,14 +157,14 @@ final class TreeDeleter {
     }
 
     /** rmdir, or unlink if the entry was swapped for a non-directory after it was emptied. */
-    private static void rmdirQuietly(DirFd dir, byte[] name, AtomicLong files, AtomicLong dirs) {
+    private static void rmdirQuietly(DirFd dir, byte[] name, DirFd.Entry entry, Counts counts) {
         try {
             dir.rmdir(name);
-            dirs.incrementAndGet();
+            counts.dirs.incrementAndGet();
         } catch (IOException e) {
             switch (Errno.of(e)) {
                 case ENOENT -> { }
-                case ENOTDIR -> unlinkQuietly(dir, name, files);
+                case ENOTDIR -> unlinkQuietly(dir, name, entry, counts);
                 case ENOTEMPTY, EEXIST -> throw new TinyVolException(ErrorCode.IO_ERROR, dir.shown(name), dir.shown(name)
                         + " gained entries while it was removed (a process is still writing in it); stop it, then "
                         + "tear down or purge again");
@@ -161,10 +174,10 @@ final class TreeDeleter {
         }
     }
 
-    private static void unlinkQuietly(DirFd dir, byte[] name, AtomicLong files) {
+    private static void unlinkQuietly(DirFd dir, byte[] name, DirFd.Entry entry, Counts counts) {
         try {
             dir.unlink(name);
-            files.incrementAndGet();
+            counts.unlinked(entry);
         } catch (IOException e) {
             Errno errno = Errno.of(e);
             if (errno == Errno.ENOENT) {

@@ -19,6 +19,7 @@ import dev.tinyvol.worker.posix.Stat;
 import dev.tinyvol.worker.posix.DirFd;
 import dev.tinyvol.worker.posix.Errno;
 import dev.tinyvol.worker.posix.PosixFiles;
+import dev.tinyvol.worker.progress.Progress;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +41,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
+import dev.tinyvol.worker.progress.Progress;
 
 /**
  * Compares a volume with its manifest: each file is the same inode as its blob instance (or, for a
@@ -64,13 +66,18 @@ public final class Verifier {
 
     /** Verifies against the manifest the volume was built from, as its record says. */
     public VerifyReport verify(String volume, boolean deep) {
+        return verify(volume, deep, Progress.NONE);
+    }
+
+    /** As {@link #verify(String, boolean)}, telling {@code progress} how many entries are checked. */
+    public VerifyReport verify(String volume, boolean deep, Progress progress) {
         try (VolumeLocks.Held lock = volumes.lock(volume, () -> { })) {
-            return verifyHeld(volume, deep);
+            return verifyHeld(volume, deep, progress);
         }
     }
 
     /** {@link #verify(String, boolean)} for a caller that already holds the volume's lock. */
-    VerifyReport verifyHeld(String volume, boolean deep) {
+    VerifyReport verifyHeld(String volume, boolean deep, Progress progress) {
         long start = System.nanoTime();
         requireVolume(volume);
         VolumeRecord record = volumes.record(volume).orElseThrow(() -> new TinyVolException(ErrorCode.MANIFEST_NOT_FOUND, volume,
@@ -78,13 +85,18 @@ public final class Verifier {
         Manifest manifest = volumes.keptManifest(record.manifestId()).orElseThrow(() -> new TinyVolException(
                 ErrorCode.MANIFEST_NOT_FOUND, volume, "the manifest volume " + volume + " was built from ("
                 + record.manifestId() + ") is no longer kept; name it with --ref or --manifest"));
-        return compare(volume, manifest, record.manifestId(), new HashSet<>(record.copiedPaths()), deep, start);
+        return compare(volume, manifest, record.manifestId(), new HashSet<>(record.copiedPaths()), deep, start, progress);
     }
 
     /** Verifies against {@code manifest}; files copied at assembly are known only if it is the one built from. */
     public VerifyReport verify(String volume, Manifest manifest, boolean deep) {
+        return verify(volume, manifest, deep, Progress.NONE);
+    }
+
+    /** As {@link #verify(String, Manifest, boolean)}, telling {@code progress} how many entries are checked. */
+    public VerifyReport verify(String volume, Manifest manifest, boolean deep, Progress progress) {
         try (VolumeLocks.Held lock = volumes.lock(volume, () -> { })) {
-            return verifyHeld(volume, manifest, deep);
+            return verifyHeld(volume, manifest, deep, progress);
         }
     }
 
@@ -98,6 +110,10 @@ public final class Verifier {
 
     /** {@link #verify(String, Manifest, boolean)} for a caller that already holds the volume's lock. */
     VerifyReport verifyHeld(String volume, Manifest manifest, boolean deep) {
+        return verifyHeld(volume, manifest, deep, Progress.NONE);
+    }
+
+    private VerifyReport verifyHeld(String volume, Manifest manifest, boolean deep, Progress progress) {
         long start = System.nanoTime();
         requireVolume(volume); // before hashing the manifest's identity for a volume that is not there
         String manifestId = ManifestIdentity.of(manifest);
@@ -105,7 +121,7 @@ public final class Verifier {
                 .filter(r -> r.manifestId().equals(manifestId))
                 .map(r -> (Set<String>) new HashSet<>(r.copiedPaths()))
                 .orElse(Set.of());
-        return compare(volume, manifest, manifestId, copied, deep, start);
+        return compare(volume, manifest, manifestId, copied, deep, start, progress);
     }
 
     /**
@@ -114,7 +130,7 @@ public final class Verifier {
      * workload that swaps a directory for a symlink cannot make verify read outside the volume.
      */
     private VerifyReport compare(String volume, Manifest manifest, String manifestId, Set<String> copied, boolean deep,
-                                 long start) {
+                                 long start, Progress progress) {
         Path rootPath = volumes.volumePath(volume); // its existence checked by the caller (requireVolume)
         Tally tally = new Tally();
         NavigableSet<String> dirs = Assembler.directoriesOf(manifest);
@@ -127,6 +143,10 @@ public final class Verifier {
                 byParent.computeIfAbsent(parentOf(dir), k -> new ArrayList<>()).add(Map.entry(dir, DirEntry.DEFAULT));
             }
         }
+        long total = byParent.values().stream().mapToLong(List::size).sum();
+        AtomicLong checked = new AtomicLong();
+        String phase = deep ? "hashing" : "checking";
+        progress.update(phase, 0, total);
         try (DirFd root = DirFd.open(rootPath)) {
             List<Future<?>> tasks = new ArrayList<>();
             List<Map.Entry<String, List<Map.Entry<String, ManifestEntry>>>> batch = new ArrayList<>();
@@ -136,13 +156,19 @@ public final class Verifier {
                 batched += group.getValue().size();
                 if (batched >= SLICE) {
                     List<Map.Entry<String, List<Map.Entry<String, ManifestEntry>>>> part = batch;
-                    tasks.add(pool.submit(() -> part.forEach(g -> checkDirectory(root, g.getKey(), g.getValue(), copied, deep, tally))));
+                    tasks.add(pool.submit(() -> part.forEach(g -> {
+                        checkDirectory(root, g.getKey(), g.getValue(), copied, deep, tally);
+                        progress.update(phase, checked.addAndGet(g.getValue().size()), total);
+                    })));
                     batch = new ArrayList<>();
                     batched = 0;
                 }
             }
             List<Map.Entry<String, List<Map.Entry<String, ManifestEntry>>>> rest = batch;
-            tasks.add(pool.submit(() -> rest.forEach(g -> checkDirectory(root, g.getKey(), g.getValue(), copied, deep, tally))));
+            tasks.add(pool.submit(() -> rest.forEach(g -> {
+                checkDirectory(root, g.getKey(), g.getValue(), copied, deep, tally);
+                progress.update(phase, checked.addAndGet(g.getValue().size()), total);
+            })));
             WorkerPool.awaitAll(tasks);
             findExtras(root, manifest, dirs, tally);
         } catch (IOException e) {

@@ -60,6 +60,14 @@ public final class VolumeService implements AutoCloseable {
         return verifier.verify(volume, manifest, deep);
     }
 
+    public VerifyReport verify(String volume, boolean deep, Progress progress) {
+        return verifier.verify(volume, deep, progress);
+    }
+
+    public VerifyReport verify(String volume, Manifest manifest, boolean deep, Progress progress) {
+        return verifier.verify(volume, manifest, deep, progress);
+    }
+
     public List<VolumeLister.VolumeInfo> list() {
         return new VolumeLister(volumes).list();
     }
@@ -81,7 +89,7 @@ public final class VolumeService implements AutoCloseable {
             }
             VerifyReport report;
             try {
-                report = verifier.verifyHeld(volume, false);
+                report = verifier.verifyHeld(volume, false, Progress.NONE);
             } catch (dev.tinyvol.worker.errors.TinyVolException e) {
                 switch (e.code()) {
                     case VOLUME_NOT_FOUND:

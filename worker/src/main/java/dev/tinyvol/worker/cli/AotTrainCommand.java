@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
  * its training: this runs the everyday commands, in one JVM, on a small sample tree, exactly as
  * people type them (through picocli), and prints nothing. Hidden from the help: bin/tinyvol runs it.
  */
-@Command(name = "aot-train", hidden = true, mixinStandardHelpOptions = true,
+@Command(name = "aot-train", header = "Trains bin/tinyvol's start-up cache.",
+        hidden = true, mixinStandardHelpOptions = true,
         description = "The training run for bin/tinyvol's start-up cache: runs the everyday commands on sample data.")
 final class AotTrainCommand implements Callable<Integer> {
 

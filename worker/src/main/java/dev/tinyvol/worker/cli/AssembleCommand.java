@@ -13,13 +13,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code tinyvol assemble}. */
-@Command(name = "assemble", mixinStandardHelpOptions = true,
+@Command(name = "assemble", header = "Builds a volume from a manifest, hard-linking files from the CAS.",
+        mixinStandardHelpOptions = true,
         description = {
-                "Builds volume NAME from a manifest: directories created, files hard-linked to their blob",
-                "instances, symlinks created, all in a staging directory that is renamed into place when whole.",
-                "Where a link is impossible (the CAS on another filesystem, a blob at its link limit) the file is",
-                "copied with a warning, or the assembly fails with --no-copy-fallback. Assembling the manifest",
-                "a volume already holds changes nothing."})
+                "Builds volume NAME from a manifest: directories created, files hard-linked to their blob "
+                + "instances, symlinks created, all in a staging directory that is renamed into place when whole. "
+                + "Where a link is impossible (the CAS on another filesystem, a blob at its link limit) the file "
+                + "is copied with a warning, or the assembly fails with --no-copy-fallback. Assembling the "
+                + "manifest a volume already holds changes nothing."})
 final class AssembleCommand implements Callable<Integer> {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AssembleCommand.class);

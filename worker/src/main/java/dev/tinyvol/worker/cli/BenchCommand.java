@@ -11,12 +11,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
 /** {@code tinyvol bench}: assembly and teardown speed against cp -al and rm -rf, in one run. */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench", header = "Measures assembly and teardown against cp -al and rm -rf.",
+        mixinStandardHelpOptions = true,
         description = {
-                "Measures assembly against cp -al and teardown against rm -rf on one generated tree (FILES files",
-                "of 1-16 KiB, 30% duplicate contents, FILES/20 directories at depths 1-6), plus the whole",
-                "'tinyvol assemble' process. The tree is generated and ingested once per DIR and reused.",
-                "Medians of ROUNDS rounds after two warm-up rounds."})
+                "Measures assembly against cp -al and teardown against rm -rf on one generated tree (FILES files "
+                + "of 1-16 KiB, 30%% duplicate contents, FILES/20 directories at depths 1-6), plus the whole "
+                + "'tinyvol assemble' process. The tree is generated and ingested once per DIR and reused. Medians "
+                + "of ROUNDS rounds after two warm-up rounds."})
 final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--dir", paramLabel = "DIR", description = "Work directory (default: ${DEFAULT-VALUE}).")

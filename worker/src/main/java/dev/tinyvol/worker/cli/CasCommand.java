@@ -4,8 +4,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code tinyvol cas ...}: the content-addressed store. */
-@Command(name = "cas", mixinStandardHelpOptions = true,
-        description = "Work with the content-addressed store: ingest trees, list stored manifests.",
+@Command(name = "cas", header = "Works with the CAS: ingests trees, lists stored manifests.",
+        mixinStandardHelpOptions = true,
         subcommands = {IngestCommand.class, RefsCommand.class})
 final class CasCommand implements Runnable {
 

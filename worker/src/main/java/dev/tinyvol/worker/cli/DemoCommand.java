@@ -25,16 +25,20 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
 /** {@code tinyvol demo}: the whole local job on sample data, start to end. */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(name = "demo", header = "Runs TinyVol end to end on sample data.",
+        mixinStandardHelpOptions = true,
         description = {
-                "Runs TinyVol end to end on sample data in DIR: writes a sample tree (files, executables,",
-                "symlinks, an empty private directory), ingests it into a CAS, assembles two volumes from it",
-                "(their files share the CAS's inodes), verifies one, lists both, tears one down, and prints the",
-                "commands to go on by hand. Run it again to start over."})
+                "Runs TinyVol end to end on sample data in DIR: writes a sample tree (files, executables, "
+                + "symlinks, an empty private directory), ingests it into a CAS, assembles two volumes from it "
+                + "(their files share the CAS's inodes), verifies one, lists both, tears one down, and prints the "
+                + "commands to go on by hand. Run it again to start over."})
 final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--dir", paramLabel = "DIR", description = "Where to put the sample, CAS and volumes (default: ${DEFAULT-VALUE}).")
     Path dir = Path.of("tinyvol-demo");
+
+    /** The volumes the demo makes, and the only ones it ever removes. */
+    private static final String[] DEMO_VOLUMES = {"web-1", "web-2"};
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -48,8 +52,11 @@ final class DemoCommand implements Callable<Integer> {
         Path volumesDir = root.resolve("volumes");
 
         if (Files.exists(root.resolve("volumes"))) {
+            // Starting over removes the demo's own volumes only: any other volume there is the user's.
             try (VolumeService old = new VolumeService(null, VolumeStore.open(volumesDir), 2)) {
-                old.purge(false, () -> { });
+                for (String volume : DEMO_VOLUMES) {
+                    old.teardown(volume, () -> { });
+                }
             }
         }
         if (!Files.exists(sample)) {
@@ -66,7 +73,7 @@ final class DemoCommand implements Callable<Integer> {
 
         try (VolumeService service = new VolumeService(Cas.open(casDir), VolumeStore.open(volumesDir), WorkerPool.defaultThreads())) {
             Manifest manifest = new ManifestStore(service.cas()).load("sample");
-            for (String volume : new String[] {"web-1", "web-2"}) {
+            for (String volume : DEMO_VOLUMES) {
                 AssemblyReport a = service.assemble(volume, manifest, "ref:sample", AssemblyOptions.DEFAULTS, Progress.NONE, () -> { });
                 out.printf("3. assembled %s: %d files linked, %d symlinks, %d dirs, %s in %d ms%n", volume,
                         a.filesLinked(), a.symlinks(), a.dirsCreated(), Output.bytes(a.bytes()), a.durationMs());

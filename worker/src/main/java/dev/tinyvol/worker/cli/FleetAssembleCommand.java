@@ -17,12 +17,13 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code tinyvol fleet assemble}. */
-@Command(name = "assemble", mixinStandardHelpOptions = true,
+@Command(name = "assemble", header = "Assembles a volume on many nodes and waits for every outcome.",
+        mixinStandardHelpOptions = true,
         description = {
-                "Publishes one ASSEMBLE request per node (its own requestId, one shared correlationId, a deadline at",
-                "the end of --timeout so a node that reads it too late does not build a volume nobody waits for),",
-                "shows progress, then a table of every node's outcome. Exits 1 if any node failed or timed out,",
-                "naming each and why."})
+                "Publishes one ASSEMBLE request per node (its own requestId, one shared correlationId, a "
+                + "deadline at the end of --timeout so a node that reads it too late does not build a volume "
+                + "nobody waits for), shows progress, then a table of every node's outcome. Exits 1 if any node "
+                + "failed or timed out, naming each and why."})
 final class FleetAssembleCommand implements Callable<Integer> {
 
     @Mixin

@@ -4,8 +4,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code tinyvol fleet ...}: one request to many nodes. */
-@Command(name = "fleet", mixinStandardHelpOptions = true,
-        description = "Roll an assembly out to many nodes, or tear a volume down on many nodes.",
+@Command(name = "fleet", header = "Rolls an assembly out to many nodes, or tears a volume down on them.",
+        mixinStandardHelpOptions = true,
         subcommands = {FleetAssembleCommand.class, FleetTeardownCommand.class})
 final class FleetCommand implements Runnable {
 

@@ -6,7 +6,6 @@ import dev.tinyvol.client.TinyVolClient;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import picocli.CommandLine;
 
 /** A fan-out with a live progress line on stderr and a per-node table on stdout. */
@@ -19,23 +18,15 @@ final class FleetRun {
                    Duration timeout, boolean json) {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        boolean terminal = System.console() != null;
         FleetOutcome outcome;
-        try (TinyVolClient client = TinyVolClient.connect(kafka.clientSettings())) {
-            long[] lastPrint = {0};
+        // The bar ticks on its own, so elapsed time and ETA move while a silent node is waited for.
+        try (TinyVolClient client = TinyVolClient.connect(kafka.clientSettings());
+             ConsoleProgress progress = new ConsoleProgress(err, true)) {
+            progress.update("nodes", 0, nodes.size());
             outcome = client.fanOut(nodes, template, timeout, p -> {
-                synchronized (lastPrint) {
-                    long now = System.nanoTime();
-                    if (p.pending() == 0 || now - lastPrint[0] > 500_000_000L) {
-                        lastPrint[0] = now;
-                        err.print((terminal ? "\r" : "") + bar(p) + (terminal ? "" : System.lineSeparator()));
-                        err.flush();
-                    }
-                }
+                progress.update("nodes", p.succeeded() + p.failed(), p.total());
+                progress.detail(p.succeeded() + " succeeded, " + p.failed() + " failed, " + p.pending() + " pending");
             }).join();
-        }
-        if (terminal) {
-            err.println();
         }
         if (json) {
             Output.json(out, outcome);
@@ -58,17 +49,5 @@ final class FleetRun {
         }
         err.flush();
         return outcome.failures() == 0 ? 0 : TinyVolCli.FAILED;
-    }
-
-    /** {@code [#########.......] 45/100 done, 2 failed, 53 pending, 12.3/s, ETA 4s}. */
-    static String bar(FleetOutcome.Progress p) {
-        int width = 30;
-        int done = p.succeeded() + p.failed();
-        int filled = p.total() == 0 ? width : done * width / p.total();
-        double seconds = Math.max(0.001, p.elapsed().toMillis() / 1000.0);
-        double rate = done / seconds;
-        String eta = rate > 0 && p.pending() > 0 ? String.format(Locale.ROOT, ", ETA %.0fs", p.pending() / rate) : "";
-        return String.format(Locale.ROOT, "[%s%s] %d/%d done, %d failed, %d pending, %.1f/s%s", "#".repeat(filled),
-                ".".repeat(width - filled), p.succeeded(), p.total(), p.failed(), p.pending(), rate, eta);
     }
 }

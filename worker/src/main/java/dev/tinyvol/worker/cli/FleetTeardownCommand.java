@@ -15,11 +15,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code tinyvol fleet teardown}. */
-@Command(name = "teardown", mixinStandardHelpOptions = true,
+@Command(name = "teardown", header = "Tears a volume down on many nodes.",
+        mixinStandardHelpOptions = true,
         description = {
-                "Publishes one TEARDOWN request per node and returns once Kafka has them all: nobody waits for the",
-                "nodes, which carry them out and publish results anyway. --wait waits for every node's result and",
-                "exits 1 if any failed."})
+                "Publishes one TEARDOWN request per node and returns once Kafka has them all: nobody waits for "
+                + "the nodes, which carry them out and publish results anyway. --wait waits for every node's "
+                + "result and exits 1 if any failed."})
 final class FleetTeardownCommand implements Callable<Integer> {
 
     @Mixin

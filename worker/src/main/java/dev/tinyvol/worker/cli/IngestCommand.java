@@ -13,12 +13,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code tinyvol cas ingest DIR --cas C --ref NAME}. */
-@Command(name = "ingest", mixinStandardHelpOptions = true,
+@Command(name = "ingest", header = "Stores a tree in the CAS and writes its manifest as a ref.",
+        mixinStandardHelpOptions = true,
         description = {
-                "Stores every regular file of DIR in the CAS once per (content, mode, owner) and writes a manifest",
-                "of the tree under refs/NAME.json. v2 (the default) keeps modes, owners, symlinks and empty",
-                "directories; v1 keeps regular files only, all as mode 0444 root. Device nodes, fifos and sockets",
-                "are skipped with a warning naming each. Blobs are fsync'd before they are renamed into place."})
+                "Stores every regular file of DIR in the CAS once per (content, mode, owner) and writes a "
+                + "manifest of the tree under refs/NAME.json. v2 (the default) keeps modes, owners, symlinks and "
+                + "empty directories; v1 keeps regular files only, all as mode 0444 root. Device nodes, fifos and "
+                + "sockets are skipped with a warning naming each. Blobs are fsync'd before they are renamed into "
+                + "place."})
 final class IngestCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "DIR", description = "The tree to ingest.")

@@ -10,12 +10,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code tinyvol list}. */
-@Command(name = "list", mixinStandardHelpOptions = true,
-        description = "Lists the volumes with their manifest, file count, logical size and creation time.")
+@Command(name = "list", header = "Lists the volumes with their manifest, files, size and creation time.",
+        mixinStandardHelpOptions = true)
 final class ListCommand implements Callable<Integer> {
 
-    @Mixin
-    NodeOptions node;
+    @CommandLine.Option(names = "--volumes", paramLabel = "DIR", required = true,
+            description = "The directory that holds assembled volumes.")
+    java.nio.file.Path volumes;
 
     @Mixin
     JsonOption output;
@@ -26,16 +27,18 @@ final class ListCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        List<VolumeInfo> volumes;
-        try (VolumeService service = node.openExisting(null)) {
-            volumes = service.list();
+        List<VolumeInfo> found;
+        NodeOptions.requireExisting(volumes);
+        // Listing reads one record per volume: one thread is plenty, and --threads would mean nothing here.
+        try (VolumeService service = new VolumeService(null, dev.tinyvol.worker.assembly.VolumeStore.open(volumes), 1)) {
+            found = service.list();
         }
         if (output.json) {
-            Output.json(out, volumes);
+            Output.json(out, found);
             return 0;
         }
         out.printf("%-32s %-24s %10s %12s  %s%n", "VOLUME", "MANIFEST", "FILES", "SIZE", "CREATED");
-        for (VolumeInfo v : volumes) {
+        for (VolumeInfo v : found) {
             if (v.recorded()) {
                 out.printf("%-32s %-24s %10d %12s  %s%n", v.volume(), v.manifestName().isEmpty() ? v.manifestId().substring(0, 12)
                         : v.manifestName(), v.files(), Output.bytes(v.bytes()), v.createdAt());

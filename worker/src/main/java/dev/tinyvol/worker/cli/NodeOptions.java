@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 final class NodeOptions {
 
     @Option(names = "--volumes", paramLabel = "DIR", required = true,
-            description = "The directory that holds assembled volumes; created if missing.")
+            description = "The directory that holds assembled volumes (assemble creates it if missing).")
     Path volumes;
 
     @Option(names = "--threads", paramLabel = "N", converter = Converters.PositiveCount.class,
@@ -30,11 +30,16 @@ final class NodeOptions {
      * exist is an error, never created, so a mistyped path does not look like an empty, valid one.
      */
     VolumeService openExisting(Path cas) {
+        requireExisting(volumes);
+        return open(cas);
+    }
+
+    /** Refuses a volumes directory that is not there, saying which and what to check. */
+    static void requireExisting(Path volumes) {
         if (!java.nio.file.Files.isDirectory(volumes)) {
             throw new TinyVolException(ErrorCode.INVALID_PATH, volumes.toString(), "the volumes directory " + volumes
                     + (java.nio.file.Files.exists(volumes) ? " is not a directory" : " does not exist")
                     + "; check --volumes (a command that builds volumes creates it)");
         }
-        return open(cas);
     }
 }

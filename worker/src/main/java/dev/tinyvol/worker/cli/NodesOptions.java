@@ -27,7 +27,7 @@ final class NodesOptions {
             try {
                 Files.readAllLines(file).stream().map(l -> l.replaceAll("#.*", "").strip()).filter(s -> !s.isEmpty()).forEach(all::add);
             } catch (IOException e) {
-                throw new picocli.CommandLine.ParameterException(commandLine, "cannot read --nodes-file " + file + ": " + e.getMessage());
+                throw new picocli.CommandLine.ParameterException(commandLine, "cannot read --nodes-file " + file + ": " + dev.tinyvol.worker.errors.IoErrors.reasonOf(e));
             }
         }
         if (all.isEmpty()) {

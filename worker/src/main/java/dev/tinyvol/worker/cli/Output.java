@@ -71,6 +71,17 @@ final class Output {
         return ms < 10_000 ? ms + " ms" : String.format(Locale.ROOT, "%.1f s", ms / 1000.0);
     }
 
+    /** {@code 42s}, {@code 3m05s}, {@code 1h02m}: short enough for a progress bar. */
+    static String seconds(long s) {
+        if (s < 60) {
+            return s + "s";
+        }
+        if (s < 3600) {
+            return String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+        }
+        return String.format(Locale.ROOT, "%dh%02dm", s / 3600, s % 3600 / 60);
+    }
+
     static String rate(long items, long ms) {
         return ms <= 0 ? "-" : String.format(Locale.ROOT, "%,.0f/s", items * 1000.0 / ms);
     }

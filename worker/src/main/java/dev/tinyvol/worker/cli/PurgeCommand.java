@@ -11,10 +11,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code tinyvol purge}. */
-@Command(name = "purge", mixinStandardHelpOptions = true,
+@Command(name = "purge", header = "Removes every volume, and staging left by interrupted work.",
+        mixinStandardHelpOptions = true,
         description = {
-                "Removes every volume, and staging left by interrupted work. A volume with a filesystem",
-                "mounted inside it is refused and left whole (the exit code is then 1); the others are removed."})
+                "Removes every volume, and staging left by interrupted work. A volume with a filesystem mounted "
+                + "inside it is refused and left whole (the exit code is then 1); the others are removed."})
 final class PurgeCommand implements Callable<Integer> {
 
     @Mixin

@@ -12,7 +12,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code tinyvol cas refs --cas C}. */
-@Command(name = "refs", mixinStandardHelpOptions = true, description = "Lists the manifests stored in the CAS.")
+@Command(name = "refs", header = "Lists the manifests stored in the CAS.",
+        mixinStandardHelpOptions = true)
 final class RefsCommand implements Callable<Integer> {
 
     @Option(names = "--cas", paramLabel = "DIR", required = true, description = "The CAS.")

@@ -13,11 +13,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code tinyvol results}: a readable view of the results topic. */
-@Command(name = "results", mixinStandardHelpOptions = true,
+@Command(name = "results", header = "Prints results as they are committed to the results topic.",
+        mixinStandardHelpOptions = true,
         description = {
-                "Prints results as they are committed to tinyvol.results, one line each (or JSON with --json).",
-                "With --dashboard (the default for --follow on a terminal): a table per node of the latest result,",
-                "counts by status and the rate over the last ten seconds, redrawn every second."})
+                "Prints results as they are committed to tinyvol.results, one line each (or JSON with --json). "
+                + "With --dashboard (the default for --follow on a terminal): a table per node of the latest "
+                + "result, counts by status and the rate over the last ten seconds, redrawn every second."})
 final class ResultsCommand implements Callable<Integer> {
 
     @Mixin
@@ -53,6 +54,9 @@ final class ResultsCommand implements Callable<Integer> {
             Duration limit = follow ? Duration.ofDays(3650) : duration;
             if (table) {
                 ResultsDashboard view = new ResultsDashboard();
+                if (fromBeginning) {
+                    watcher.readToEnd(Duration.ofMinutes(1)).forEach(view::add);
+                }
                 long deadline = System.nanoTime() + limit.toNanos();
                 while (System.nanoTime() < deadline) {
                     watcher.read(Duration.ofSeconds(1), view::add, r -> false);
@@ -60,24 +64,40 @@ final class ResultsCommand implements Callable<Integer> {
                 }
                 return 0;
             }
-            watcher.read(limit, r -> {
-                if (output.json) {
-                    out.println(new String(dev.tinyvol.messages.event.ResultCodec.encode(r), java.nio.charset.StandardCharsets.UTF_8));
-                } else {
-                    out.println(line(r));
-                }
+            long[] printed = {0};
+            java.util.function.Consumer<Result> print = r -> {
+                out.println(output.json ? new String(dev.tinyvol.messages.event.ResultCodec.encode(r),
+                        java.nio.charset.StandardCharsets.UTF_8) : line(r));
                 out.flush();
-            }, r -> false);
+                printed[0]++;
+            };
+            if (fromBeginning) {
+                // What is retained, in the order it finished (partitions interleave nodes), then what is new.
+                watcher.readToEnd(Duration.ofMinutes(1)).forEach(print);
+            }
+            watcher.read(limit, print, r -> false);
+            if (printed[0] == 0) {
+                PrintWriter err = spec.commandLine().getErr();
+                err.println("tinyvol: no " + (fromBeginning ? "" : "new ") + "results on " + topic + " in "
+                        + Durations.format(limit) + (fromBeginning ? "" : "; --from-beginning shows the retained ones, "
+                        + "--follow keeps waiting"));
+                err.flush();
+            }
         }
         return 0;
     }
 
     static String line(Result r) {
+        return line(r, true);
+    }
+
+    /** @param withError whether the first error follows the line (submit prints errors on stderr instead) */
+    static String line(Result r, boolean withError) {
         String what = (r.action() == null ? "?" : r.action().name()) + (r.volume() == null ? "" : " " + r.volume());
         String counts = r.filesLinked() + r.filesCopied() > 0 || r.dirsCreated() > 0
                 ? String.format(" %d linked %d copied %d dirs %s", r.filesLinked(), r.filesCopied(), r.dirsCreated(), Output.bytes(r.bytes()))
                 : "";
-        String why = r.errors().isEmpty() ? "" : " — " + r.errors().get(0).code() + ": " + r.errors().get(0).message();
+        String why = r.errors().isEmpty() || !withError ? "" : " — " + r.errors().get(0).code() + ": " + r.errors().get(0).message();
         return String.format("%s %-10s %-9s %-26s%s%s %d ms (attempts %d) [%s]%s", r.finishedAt(), r.node(), r.status(), what,
                 r.outcome() == null ? "" : " " + r.outcome(), counts, r.durationMs(), r.attempts(), r.requestId(), why);
     }

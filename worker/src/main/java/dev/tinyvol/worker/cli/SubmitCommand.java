@@ -25,10 +25,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code tinyvol submit}: build one request from flags and publish it. */
-@Command(name = "submit", mixinStandardHelpOptions = true,
+@Command(name = "submit", header = "Publishes one request to a node, and with --wait prints its result.",
+        mixinStandardHelpOptions = true,
         description = {
-                "Publishes one request to a node's topic (tinyvol.requests.<node>, keyed by volume). With --wait,",
-                "prints its result from tinyvol.results and exits 0 if it SUCCEEDED, 1 otherwise."})
+                "Publishes one request to a node's topic (tinyvol.requests.<node>, keyed by volume). With "
+                + "--wait, prints its result from tinyvol.results and exits 0 if it SUCCEEDED, 1 otherwise."})
 final class SubmitCommand implements Callable<Integer> {
 
     @Mixin
@@ -127,12 +128,15 @@ final class SubmitCommand implements Callable<Integer> {
         if (output.json) {
             Output.json(out, result);
         } else {
-            out.println(ResultsCommand.line(result));
-            result.errors().forEach(e -> out.println("  error " + e.code() + (e.path() == null ? "" : " " + e.path()) + ": " + e.message()));
+            out.println(ResultsCommand.line(result, false));
             result.warnings().forEach(w -> out.println("  warning: " + w));
             result.volumes().forEach(v -> out.println("  volume " + v.volume() + " " + v.files() + " files"));
             out.flush();
         }
+        // The error once, where every command puts its failure: one line on stderr per error.
+        PrintWriter err = spec.commandLine().getErr();
+        result.errors().forEach(e -> err.println("tinyvol: " + e.code() + ": " + e.message()));
+        err.flush();
         return result.status() == dev.tinyvol.messages.event.Status.SUCCEEDED ? 0 : TinyVolCli.FAILED;
     }
 }

@@ -10,10 +10,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code tinyvol teardown}. */
-@Command(name = "teardown", mixinStandardHelpOptions = true,
+@Command(name = "teardown", header = "Removes a volume; its blobs stay in the CAS.",
+        mixinStandardHelpOptions = true,
         description = {
-                "Removes volume NAME. An absent volume is not an error. A volume with a filesystem mounted",
-                "inside it is refused and left whole. Symlinks are removed, never followed; blobs stay in the CAS."})
+                "Removes volume NAME. An absent volume is not an error. A volume with a filesystem mounted "
+                + "inside it is refused and left whole. Symlinks are removed, never followed; blobs stay in the "
+                + "CAS."})
 final class TeardownCommand implements Callable<Integer> {
 
     @Mixin
@@ -49,7 +51,7 @@ final class TeardownCommand implements Callable<Integer> {
             case ABSENT -> out.println(report.volume() + ": no such volume; nothing to remove");
             case WOULD_REMOVE -> out.println(report.volume() + ": would be removed");
             case REMOVED -> out.println("removed " + report.volume() + ": " + report.filesRemoved() + " files, "
-                    + report.dirsRemoved() + " dirs in " + Output.millis(report.durationMs()));
+                    + report.symlinksRemoved() + " symlinks, " + report.dirsRemoved() + " dirs in " + Output.millis(report.durationMs()));
         }
         Output.warnings(out, report.warnings());
     }

@@ -10,11 +10,11 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
         description = {
-                "Keeps a node's file data once in a content-addressed store (CAS) and assembles directory trees",
-                "(volumes) from manifests by hard-linking files out of it.",
+                "Keeps a node's file data once in a content-addressed store (CAS) and assembles directory trees "
+                + "(volumes) from manifests by hard-linking files out of it.",
                 "",
-                "Exit codes: 0 success, 1 the operation failed (the reason is on stderr), 2 bad usage,",
-                "3 verify found differences."})
+                "Exit codes: 0 success, 1 the operation failed (the reason is on stderr), 2 bad usage, "
+                + "3 verify found differences."})
 public final class TinyVolCli implements Runnable {
 
     /**
@@ -47,10 +47,16 @@ public final class TinyVolCli implements Runnable {
 
     @Override
     public void run() {
+        // As git does: the list of commands, then one line saying what was missing.
+        spec.commandLine().usage(spec.commandLine().getErr());
         throw new CommandLine.ParameterException(spec.commandLine(), "name a command (see the list above)");
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("worker")) {
+            // Before the first logger exists: the worker logs at INFO, other commands at WARN.
+            System.setProperty(dev.tinyvol.worker.logging.CommandLineLogging.WORKER_PROPERTY, "true");
+        }
         warmUpSystemCalls();
         System.exit(commandLine(args).execute(args));
     }
@@ -89,6 +95,14 @@ public final class TinyVolCli implements Runnable {
         } else {
             COMMANDS.forEach(cli::addSubcommand);
         }
+        // "Usage:" first, then the one-line header (the summary the command list shows), then the details.
+        java.util.List<String> sections = new java.util.ArrayList<>(cli.getHelpSectionKeys());
+        sections.remove(CommandLine.Model.UsageMessageSpec.SECTION_KEY_HEADER_HEADING);
+        sections.remove(CommandLine.Model.UsageMessageSpec.SECTION_KEY_HEADER);
+        int synopsis = sections.indexOf(CommandLine.Model.UsageMessageSpec.SECTION_KEY_SYNOPSIS);
+        sections.addAll(synopsis + 1, java.util.List.of(CommandLine.Model.UsageMessageSpec.SECTION_KEY_HEADER_HEADING,
+                CommandLine.Model.UsageMessageSpec.SECTION_KEY_HEADER));
+        cli.setHelpSectionKeys(sections);
         Converters.register(cli);
         cli.setCaseInsensitiveEnumValuesAllowed(true); // --action assemble as well as ASSEMBLE
         cli.setParameterExceptionHandler((e, commandArgs) -> {
@@ -108,7 +122,16 @@ public final class TinyVolCli implements Runnable {
                 code = t.code().name();
                 message = oneLine(t.getMessage());
                 path = t.path();
-            } else if (e instanceof IllegalStateException || e instanceof java.io.UncheckedIOException) {
+            } else if (e instanceof java.io.UncheckedIOException u) {
+                // An I/O error is its path and its cause in words, whoever let it through.
+                TinyVolException t = dev.tinyvol.worker.errors.IoErrors.classify(u.getCause(), commandLine.getCommandName());
+                code = t.code().name();
+                message = oneLine(t.getMessage());
+                path = t.path();
+            } else if (e instanceof dev.tinyvol.client.ClientFailure f) {
+                code = f.code();
+                message = oneLine(f.getMessage());
+            } else if (e instanceof IllegalStateException) {
                 // Written for people already (Kafka not reachable, a topic missing, a file unreadable).
                 code = "ERROR";
                 message = oneLine(String.valueOf(e.getMessage()));

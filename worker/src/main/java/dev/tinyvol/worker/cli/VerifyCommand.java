@@ -11,12 +11,13 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code tinyvol verify}. */
-@Command(name = "verify", mixinStandardHelpOptions = true,
+@Command(name = "verify", header = "Compares a volume with its manifest.",
+        mixinStandardHelpOptions = true,
         description = {
-                "Compares volume NAME with a manifest (by default the one it was built from): every file the",
-                "same inode as its blob, with its mode, owner and untouched mtime; symlink targets; directory",
-                "modes and owners; nothing missing, nothing extra. --deep also hashes every file's content.",
-                "Exits 3 if anything differs."})
+                "Compares volume NAME with a manifest (by default the one it was built from): every file the "
+                + "same inode as its blob, with its mode, owner and untouched mtime; symlink targets; directory "
+                + "modes and owners; nothing missing, nothing extra. --deep also hashes every file's content. "
+                + "Exits 3 if anything differs."})
 final class VerifyCommand implements Callable<Integer> {
 
     @Option(names = "--cas", paramLabel = "DIR", required = true, description = "The content-addressed store.")
@@ -44,9 +45,10 @@ final class VerifyCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         VerifyReport report;
-        try (VolumeService service = node.openExisting(cas)) {
-            report = manifest == null ? service.verify(volume, deep)
-                    : service.verify(volume, manifest.load(service.cas()), deep);
+        try (VolumeService service = node.openExisting(cas);
+             ConsoleProgress progress = new ConsoleProgress(spec.commandLine().getErr(), !output.json)) {
+            report = manifest == null ? service.verify(volume, deep, progress)
+                    : service.verify(volume, manifest.load(service.cas()), deep, progress);
         }
         if (output.json) {
             Output.json(out, report);

@@ -13,14 +13,15 @@ import picocli.CommandLine.Option;
 import sun.misc.Signal;
 
 /** {@code tinyvol worker --config FILE}. */
-@Command(name = "worker", mixinStandardHelpOptions = true,
+@Command(name = "worker", header = "Runs the node's worker: serves requests from Kafka.",
+        mixinStandardHelpOptions = true,
         description = {
-                "Runs the node's worker: consumes assemble, teardown, verify, list and purge requests from",
-                "tinyvol.requests.<node>, carries them out against the local CAS and volumes, and publishes a",
-                "result for each to tinyvol.results in the same Kafka transaction as the consumer offset.",
-                "SIGTERM or Ctrl-C: stop polling, finish running requests (up to shutdown.grace), commit, exit 0.",
-                "Exit 4 when another worker with the same node id took over (fenced).",
-                "Every key of FILE can be overridden by an environment variable TINYVOL_<KEY> (dots as underscores)."})
+                "Runs the node's worker: consumes assemble, teardown, verify, list and purge requests from "
+                + "tinyvol.requests.<node>, carries them out against the local CAS and volumes, and publishes a "
+                + "result for each to tinyvol.results in the same Kafka transaction as the consumer offset. "
+                + "SIGTERM or Ctrl-C: stop polling, finish running requests (up to shutdown.grace), commit, exit "
+                + "0. Exit 4 when another worker with the same node id took over (fenced). Every key of FILE can "
+                + "be overridden by an environment variable TINYVOL_<KEY> (dots as underscores)."})
 final class WorkerCommand implements Callable<Integer> {
 
     static final int FENCED = 4;
@@ -56,8 +57,8 @@ final class WorkerCommand implements Callable<Integer> {
         }
         try (Worker worker = new Worker(settings)) {
             // Handle the signals ourselves, so a requested stop can finish its work and exit 0.
-            Signal.handle(new Signal("TERM"), s -> worker.stop());
-            Signal.handle(new Signal("INT"), s -> worker.stop());
+            Signal.handle(new Signal("TERM"), s -> worker.stop("SIGTERM received"));
+            Signal.handle(new Signal("INT"), s -> worker.stop("SIGINT (Ctrl-C) received"));
             WorkerLoop.Exit exit = worker.run();
             return switch (exit) {
                 case STOPPED -> 0;

@@ -46,7 +46,7 @@ public record WorkerConfig(String node, Path casDir, Path volumesDir, String htt
         } catch (NoSuchFileException e) {
             throw new ConfigException("--config", "no such file " + file + "; start from config/worker.properties");
         } catch (IOException e) {
-            throw new ConfigException("--config", "cannot read " + file + ": " + e.getMessage());
+            throw new ConfigException("--config", "cannot read " + file + ": " + dev.tinyvol.worker.errors.IoErrors.reasonOf(e));
         }
         return from(props, environment);
     }

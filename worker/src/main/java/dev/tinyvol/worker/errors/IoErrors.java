@@ -27,6 +27,21 @@ public final class IoErrors {
         return new TinyVolException(code, path, doing + " failed: " + reasonOf(e) + hint, e);
     }
 
+    /**
+     * For an I/O error that escaped the code that knew what it was doing: the path the kernel
+     * named (a {@link java.nio.file.FileSystemException}'s file, and the other file if two), never
+     * the exception's class.
+     */
+    public static TinyVolException classify(IOException e, String doing) {
+        String path = null;
+        String where = "";
+        if (e instanceof java.nio.file.FileSystemException fse && fse.getFile() != null) {
+            path = fse.getFile();
+            where = " " + fse.getFile() + (fse.getOtherFile() == null ? "" : " -> " + fse.getOtherFile());
+        }
+        return classify(e, path, doing + where);
+    }
+
     /** What went wrong, in English: "No space left on device (ENOSPC)". */
     public static String reasonOf(IOException e) {
         Errno errno = Errno.of(e);

@@ -25,7 +25,8 @@ public final class CommandLineLogging extends ContextAwareBase implements Config
         }
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();
         encoder.setContext(context);
-        encoder.setPattern("%d{HH:mm:ss.SSS} %-5level %logger{20} - %msg%n");
+        // The MDC (node, requestId, volume) after the message when there is one, as config/logback.xml does.
+        encoder.setPattern("%d{HH:mm:ss.SSS} %-5level %logger{20} - %msg%replace( [%mdc]){' \\[\\]$', ''}%n");
         encoder.start();
         ConsoleAppender<ILoggingEvent> stderr = new ConsoleAppender<>();
         stderr.setContext(context);
@@ -34,10 +35,18 @@ public final class CommandLineLogging extends ContextAwareBase implements Config
         stderr.setEncoder(encoder);
         stderr.start();
         Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-        root.setLevel(Level.toLevel(System.getProperty("tinyvol.log.level"), Level.WARN));
+        // Commands log only what goes wrong; the worker says what it is doing (a line per request).
+        root.setLevel(Level.toLevel(System.getProperty("tinyvol.log.level"), workerRunning() ? Level.INFO : Level.WARN));
         root.addAppender(stderr);
         // Kafka's clients warn at length while a broker is unreachable; the command line reports that itself.
         context.getLogger("org.apache.kafka").setLevel(Level.toLevel(System.getProperty("tinyvol.kafka.log.level"), Level.ERROR));
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+    }
+
+    /** Set by the command line before anything logs, when the command is {@code worker}. */
+    public static final String WORKER_PROPERTY = "tinyvol.command.worker";
+
+    private static boolean workerRunning() {
+        return Boolean.getBoolean(WORKER_PROPERTY);
     }
 }

@@ -14,6 +14,7 @@ import dev.tinyvol.worker.assembly.TeardownReport;
 import dev.tinyvol.worker.assembly.VerifyReport;
 import dev.tinyvol.worker.assembly.VolumeService;
 import dev.tinyvol.worker.cas.ManifestStore;
+import dev.tinyvol.worker.errors.IoErrors;
 import dev.tinyvol.worker.errors.TinyVolException;
 import dev.tinyvol.worker.progress.Progress;
 import io.github.resilience4j.core.IntervalFunction;
@@ -77,7 +78,8 @@ public final class RequestExecutor {
         } catch (TinyVolException e) {
             result.fail(new ResultError(e.code().name(), e.path(), e.getMessage()));
         } catch (UncheckedIOException e) {
-            result.fail(new ResultError("IO_ERROR", null, e.getMessage()));
+            TinyVolException t = IoErrors.classify(e.getCause(), request.action().name().toLowerCase(java.util.Locale.ROOT));
+            result.fail(new ResultError(t.code().name(), t.path(), t.getMessage()));
         } catch (RuntimeException e) {
             LOG.error("{} {} failed inside the worker", request.action(), request.requestId(), e);
             result.fail(new ResultError(ResultBuilder.INTERNAL, null, "the worker failed on this request ("

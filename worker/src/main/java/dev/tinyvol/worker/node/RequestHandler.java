@@ -107,8 +107,10 @@ public final class RequestHandler {
                 LOG.warn("could not store the answer to {} ({}); a repeat of it will be carried out again",
                         request.requestId(), e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
             }
-            LOG.info("{} {} {} in {} ms", request.action(), request.volume() == null ? "*" : request.volume(),
-                    result.status(), result.durationMs());
+            // The requestId is in the MDC, printed after the message by both shipped patterns.
+            LOG.info("{} {} {} in {} ms{}", request.action(), request.volume() == null ? "*" : request.volume(),
+                    result.status(), result.durationMs(),
+                    result.errors().isEmpty() ? "" : ": " + result.errors().get(0).code() + ": " + result.errors().get(0).message());
             return new Outcome.Answer(result);
         } finally {
             MDC.remove("requestId");

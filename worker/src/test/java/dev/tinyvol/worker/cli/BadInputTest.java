@@ -2,6 +2,7 @@ package dev.tinyvol.worker.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,6 +63,19 @@ class BadInputTest {
         cases.add(failure("assemble", "--cas", cas, "--volumes", vols, "--volume", "v", "--manifest", file.toString()));
         cases.add(failure("assemble", "--cas", cas, "--volumes", vols, "--volume", "v", "--ref", "nope", "--json"));
         cases.add(failure("verify", "--cas", cas, "--volumes", vols, "--volume", "nosuch", "--json"));
+        cases.add(usage("fleet", "teardown", "--bootstrap", "127.0.0.1:1", "--nodes-file", tmp.resolve("nope").toString(),
+                "--volume", "v"));
+        // Kafka not there: every command that talks to it says so, after --connect-timeout.
+        for (String[] command : new String[][] {
+                {"submit", "--node", "n", "--action", "list"},
+                {"submit", "--node", "n", "--action", "list", "--wait", "--json"},
+                {"results"},
+                {"fleet", "teardown", "--nodes", "a,b", "--volume", "v"},
+                {"fleet", "assemble", "--nodes", "a", "--volume", "v", "--ref", "r", "--json"}}) {
+            List<String> args = new ArrayList<>(List.of(command));
+            args.addAll(List.of("--bootstrap", "127.0.0.1:1", "--connect-timeout", "1s"));
+            cases.add(Arguments.of(1, args));
+        }
         // Read-only commands never create a directory that is not there.
         cases.add(failure("list", "--volumes", tmp.resolve("typo").toString()));
         cases.add(failure("list", "--volumes", file.toString(), "--json"));
@@ -89,6 +103,13 @@ class BadInputTest {
         assertFalse(JAVA_INTERNALS.matcher(run.err() + run.out()).find(), "Java internals shown: " + run.err() + run.out());
         assertFalse(run.err().contains("Usage:"), "no usage dump on an error: " + run.err());
         assertFalse(Files.exists(tmp.resolve("typo")), "a read-only command created the directory it was given");
+        if (args.contains("--connect-timeout")) {
+            assertTrue(run.err().startsWith("tinyvol: KAFKA_UNREACHABLE: cannot reach Kafka at 127.0.0.1:1 (no answer within 1 s)"),
+                    "the cause, not a missing topic: " + run.err());
+        }
+        if (args.contains("--nodes-file")) {
+            assertTrue(run.err().contains("nope: No such file or directory (ENOENT)"), "the path and the cause: " + run.err());
+        }
         if (args.contains("--json")) {
             // Machines get the failure as JSON on stdout: code, message, path.
             var error = new com.fasterxml.jackson.databind.ObjectMapper().readTree(run.out()).get("error");

@@ -47,5 +47,17 @@ class RealTreeRoundTripTest {
         assertEquals(0, verify.exit(), verify.out());
         CliTest.Run list = CliTest.tinyvol("list", "--volumes", volumes);
         assertTrue(list.out().lines().anyMatch(l -> l.startsWith("usr-1") && l.contains("usr")), list.out());
+
+        // Every command counts the same tree the same way: entries below the root, by kind.
+        long files = Long.parseLong(Mount.run("sh", "-c", "find " + src + " -mindepth 1 -type f | wc -l").strip());
+        long symlinks = Long.parseLong(Mount.run("sh", "-c", "find " + src + " -mindepth 1 -type l | wc -l").strip());
+        long dirs = Long.parseLong(Mount.run("sh", "-c", "find " + src + " -mindepth 1 -type d | wc -l").strip());
+        assertTrue(assemble.out().contains("files linked   " + files + "\n") && assemble.out().contains("symlinks       " + symlinks + "\n")
+                && assemble.out().contains("dirs created   " + dirs + "\n"), assemble.out());
+        assertTrue(verify.out().contains("verified       " + (files + symlinks + dirs) + "\n"), verify.out());
+        // Teardown with TinyVol itself (which also leaves the temporary directory without links out of it).
+        CliTest.Run teardown = CliTest.tinyvol("teardown", "--volumes", volumes, "--volume", "usr-1");
+        assertTrue(teardown.out().contains(files + " files, " + symlinks + " symlinks, " + dirs + " dirs"), teardown.out());
+        Mount.run("rm", "-rf", src.toString());
     }
 }

@@ -77,6 +77,8 @@ class DeploymentFilesTest {
         assertTrue(unit.contains("-jar /opt/tinyvol/tinyvol-worker.jar worker --config /etc/tinyvol/worker.properties"), unit);
         assertTrue(unit.contains("Restart=on-failure") && unit.contains("KillSignal=SIGTERM") && unit.contains("RestartPreventExitStatus=4"));
         String logback = Files.readString(ROOT.resolve("config/logback.xml"));
-        assertTrue(logback.contains("JsonEncoder") && logback.contains("%X{requestId"), "text with MDC, and JSON");
+        assertTrue(logback.contains("%mdc"), "text with the MDC");
+        assertTrue(Files.readString(ROOT.resolve("config/logback-json.xml")).contains("JsonEncoder"), "and JSON");
+        assertTrue(dockerfile.contains("config/logback-json.xml"), dockerfile);
     }
 }
