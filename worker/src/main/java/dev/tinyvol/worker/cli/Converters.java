@@ -44,6 +44,18 @@ final class Converters {
         }
     }
 
+    /** A node id: it names Kafka topics, so the worker's own rule for its {@code node} setting. */
+    static final class NodeId implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            String problem = dev.tinyvol.worker.config.WorkerSettings.NODE.validator().problemWith(value.strip());
+            if (problem != null) {
+                throw new TypeConversionException("node id " + problem);
+            }
+            return value.strip();
+        }
+    }
+
     static void register(CommandLine cli) {
         cli.registerConverter(Duration.class, new DurationConverter());
     }

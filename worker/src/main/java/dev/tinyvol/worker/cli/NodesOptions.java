@@ -30,6 +30,14 @@ final class NodesOptions {
                 throw new picocli.CommandLine.ParameterException(commandLine, "cannot read --nodes-file " + file + ": " + dev.tinyvol.worker.errors.IoErrors.reasonOf(e));
             }
         }
+        for (String node : all) {
+            // From the file too: a bad id is refused before anything is sent to any node.
+            String problem = dev.tinyvol.worker.config.WorkerSettings.NODE.validator().problemWith(node);
+            if (problem != null) {
+                throw new picocli.CommandLine.ParameterException(commandLine, "node id " + problem
+                        + (file != null ? " (in --nodes or --nodes-file " + file + ")" : " (in --nodes)"));
+            }
+        }
         if (all.isEmpty()) {
             throw new picocli.CommandLine.ParameterException(commandLine, "no nodes: give --nodes n1,n2,… or --nodes-file FILE");
         }

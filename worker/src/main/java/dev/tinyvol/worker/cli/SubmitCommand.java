@@ -35,7 +35,7 @@ final class SubmitCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
-    @Option(names = "--node", required = true, description = "The node to send to.")
+    @Option(names = "--node", required = true, converter = Converters.NodeId.class, description = "The node to send to.")
     String node;
 
     @Option(names = "--action", required = true, description = "ASSEMBLE, TEARDOWN, VERIFY, LIST or PURGE.")

@@ -33,8 +33,17 @@ public enum ErrorCode {
     READ_ONLY_FILESYSTEM(false),
     PERMISSION_DENIED(false),
 
+    // Registries (cas pull): the image, the credentials or the content is wrong.
+    INVALID_IMAGE_REFERENCE(false),
+    IMAGE_NOT_FOUND(false),
+    UNAUTHORIZED(false),
+    DIGEST_MISMATCH(false),
+    UNSUPPORTED_MEDIA_TYPE(false),
+
     // May pass if tried again.
     IO_ERROR(true),
+    /** The registry did not answer, or answered 5xx, after retries with backoff. */
+    REGISTRY_UNAVAILABLE(true),
     VOLUME_LOCKED(true),
     INTERRUPTED(true);
 

@@ -24,7 +24,23 @@ public final class IoErrors {
             case PERMISSION_DENIED -> "; run as a user who may write there (workers run as root)";
             default -> "";
         };
-        return new TinyVolException(code, path, doing + " failed: " + reasonOf(e) + hint, e);
+        return new TinyVolException(code, path, doing + where(e, path, doing) + " failed: " + reasonOf(e) + hint, e);
+    }
+
+    /**
+     * Every I/O error names its path: the one the caller gave, unless its words already hold it, and
+     * the file the kernel named when that is another (a parent, the other side of a rename).
+     */
+    private static String where(IOException e, String path, String doing) {
+        StringBuilder where = new StringBuilder();
+        if (path != null && !path.isEmpty() && !doing.contains(path)) {
+            where.append(' ').append(path);
+        }
+        if (e instanceof java.nio.file.FileSystemException fse && fse.getFile() != null && !fse.getFile().equals(path)
+                && !doing.contains(fse.getFile())) {
+            where.append(" (at ").append(fse.getFile()).append(')');
+        }
+        return where.toString();
     }
 
     /**
@@ -45,6 +61,11 @@ public final class IoErrors {
     /** What went wrong, in English: "No space left on device (ENOSPC)". */
     public static String reasonOf(IOException e) {
         Errno errno = Errno.of(e);
+        if (errno == Errno.EEXIST && e instanceof java.nio.file.FileAlreadyExistsException fae && fae.getFile() != null
+                && !java.nio.file.Files.isDirectory(java.nio.file.Path.of(fae.getFile()))) {
+            // What createDirectories says of a file where a directory should be.
+            return fae.getFile() + " exists and is not a directory";
+        }
         if (errno != Errno.OTHER) {
             return errno.describe();
         }

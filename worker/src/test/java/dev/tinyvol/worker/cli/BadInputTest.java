@@ -51,12 +51,16 @@ class BadInputTest {
         cases.add(usage("fleet", "teardown", "--bootstrap", "127.0.0.1:1", "--nodes", "a", "--volume", "v", "--wait",
                 "--timeout", "5 minutes"));
         cases.add(usage("results", "--bootstrap", "127.0.0.1:1", "--for", "soon"));
+        cases.add(usage("submit", "--bootstrap", "127.0.0.1:1", "--node", "bad node", "--action", "LIST"));
+        cases.add(usage("fleet", "teardown", "--bootstrap", "127.0.0.1:1", "--nodes", "a,b/c", "--volume", "v"));
         cases.add(usage("list"));
         cases.add(usage("assemble", "--cas", cas));
         cases.add(usage("nosuch"));
         cases.add(usage("list", "--volumes", vols, "--no-such-option"));
         // Failures: exit 1, one line naming the problem.
         cases.add(failure("assemble", "--cas", file.toString(), "--volumes", vols, "--volume", "v", "--ref", "r"));
+        cases.add(failure("cas", "ingest", tmp.toString(), "--cas", file.toString(), "--ref", "r"));
+        cases.add(failure("assemble", "--cas", cas, "--volumes", file.toString(), "--volume", "v", "--ref", "r"));
         cases.add(failure("cas", "ingest", tmp.resolve("nope").toString(), "--cas", cas, "--ref", "r"));
         cases.add(failure("cas", "ingest", tmp.toString(), "--cas", cas, "--ref", "a/b"));
         cases.add(failure("assemble", "--cas", cas, "--volumes", vols, "--volume", "../x", "--ref", "r"));
@@ -106,6 +110,9 @@ class BadInputTest {
         if (args.contains("--connect-timeout")) {
             assertTrue(run.err().startsWith("tinyvol: KAFKA_UNREACHABLE: cannot reach Kafka at 127.0.0.1:1 (no answer within 1 s)"),
                     "the cause, not a missing topic: " + run.err());
+        }
+        if (run.err().contains("IO_ERROR")) {
+            assertTrue(run.err().contains(tmp.toString()), "every I/O error names its path: " + run.err());
         }
         if (args.contains("--nodes-file")) {
             assertTrue(run.err().contains("nope: No such file or directory (ENOENT)"), "the path and the cause: " + run.err());
