@@ -4,9 +4,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code tinyvol cas ...}: the content-addressed store. */
-@Command(name = "cas", header = "Works with the CAS: ingests trees, lists stored manifests.",
+@Command(name = "cas", header = "Works with the CAS: ingests trees, pulls images, lists stored manifests.",
         mixinStandardHelpOptions = true,
-        subcommands = {IngestCommand.class, RefsCommand.class})
+        subcommands = {IngestCommand.class, PullCommand.class, RefsCommand.class})
 final class CasCommand implements Runnable {
 
     @CommandLine.Spec
@@ -14,6 +14,6 @@ final class CasCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a cas command: ingest or refs");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a cas command: ingest, pull or refs");
     }
 }

@@ -1,0 +1,138 @@
+package dev.tinyvol.worker.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tinyvol.messages.manifest.DirEntry;
+import dev.tinyvol.messages.manifest.FileEntry;
+import dev.tinyvol.messages.manifest.ManifestEntry;
+import dev.tinyvol.messages.manifest.SymlinkEntry;
+import dev.tinyvol.worker.cas.Cas;
+import dev.tinyvol.worker.errors.IoErrors;
+import dev.tinyvol.worker.posix.PosixFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the node keeps of pulls, beside the refs: per layer digest the operations it produced
+ * ({@code <cas>/pulls/layers/<hex>.json}), and per image digest the ref it became
+ * ({@code <cas>/pulls/images/<hex>.ref}). A record is written only after the blobs it names are on
+ * disk, so a record never names content the node does not have whole.
+ */
+final class LayerRecords {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path layers;
+    private final Path images;
+    private final Path tmp;
+
+    LayerRecords(Cas cas) {
+        this.layers = cas.root().resolve("pulls/layers");
+        this.images = cas.root().resolve("pulls/images");
+        this.tmp = cas.tmpDir();
+        try {
+            Files.createDirectories(layers);
+            Files.createDirectories(images);
+        } catch (IOException e) {
+            throw IoErrors.classify(e, layers.toString(), "creating the pull records directory");
+        }
+    }
+
+    Optional<List<LayerOp>> layer(String digest) {
+        Path file = layers.resolve(hex(digest) + ".json");
+        try {
+            JsonNode root = JSON.readTree(Files.readAllBytes(file));
+            List<LayerOp> ops = new ArrayList<>();
+            for (JsonNode op : root.path("ops")) {
+                ops.add(readOp(op));
+            }
+            return Optional.of(ops);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // unreadable: pull the layer again, which rewrites it
+        }
+    }
+
+    void putLayer(String digest, List<LayerOp> ops) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("digest", digest);
+        ArrayNode list = root.putArray("ops");
+        ops.forEach(op -> list.add(writeOp(op)));
+        write(layers.resolve(hex(digest) + ".json"), root.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    Optional<String> imageRef(String digest) {
+        try {
+            return Optional.of(Files.readString(images.resolve(hex(digest) + ".ref")).strip()).filter(s -> !s.isEmpty());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    void putImage(String digest, String ref) {
+        write(images.resolve(hex(digest) + ".ref"), (ref + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** Written whole or not at all: a temporary file, fsync'd, renamed into place. */
+    private void write(Path target, byte[] bytes) {
+        try {
+            Path part = Files.createTempFile(tmp, "pull.", ".part");
+            try (var channel = java.nio.channels.FileChannel.open(part, java.nio.file.StandardOpenOption.WRITE)) {
+                channel.write(java.nio.ByteBuffer.wrap(bytes));
+                channel.force(true);
+            }
+            Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            PosixFiles.fsyncDirectory(target.getParent());
+        } catch (IOException e) {
+            throw IoErrors.classify(e, target.toString(), "writing the pull record");
+        }
+    }
+
+    private static String hex(String digest) {
+        return digest.substring("sha256:".length());
+    }
+
+    private static ObjectNode writeOp(LayerOp op) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("path", op.path());
+        switch (op) {
+            case LayerOp.Put put -> {
+                ManifestEntry e = put.entry();
+                switch (e) {
+                    case FileEntry f -> n.put("op", "file").put("digest", f.digest()).put("mode", f.mode());
+                    case SymlinkEntry s -> n.put("op", "symlink").put("target", s.target());
+                    case DirEntry d -> n.put("op", "dir").put("mode", d.mode());
+                }
+                n.put("uid", e.uid()).put("gid", e.gid());
+            }
+            case LayerOp.HardLink link -> n.put("op", "link").put("target", link.target());
+            case LayerOp.Whiteout w -> n.put("op", "whiteout");
+            case LayerOp.Opaque o -> n.put("op", "opaque");
+        }
+        return n;
+    }
+
+    private static LayerOp readOp(JsonNode n) {
+        String path = n.get("path").asText();
+        long uid = n.path("uid").asLong();
+        long gid = n.path("gid").asLong();
+        return switch (n.get("op").asText()) {
+            case "file" -> new LayerOp.Put(path, new FileEntry(n.get("digest").asText(), n.get("mode").asInt(), uid, gid));
+            case "symlink" -> new LayerOp.Put(path, new SymlinkEntry(n.get("target").asText(), uid, gid));
+            case "dir" -> new LayerOp.Put(path, new DirEntry(n.get("mode").asInt(), uid, gid));
+            case "link" -> new LayerOp.HardLink(path, n.get("target").asText());
+            case "whiteout" -> new LayerOp.Whiteout(path);
+            case "opaque" -> new LayerOp.Opaque(path);
+            default -> throw new IllegalArgumentException("unknown op " + n.get("op"));
+        };
+    }
+}

@@ -1,0 +1,180 @@
+package dev.tinyvol.worker.registry;
+
+import dev.tinyvol.messages.manifest.DirEntry;
+import dev.tinyvol.messages.manifest.FileEntry;
+import dev.tinyvol.messages.manifest.SymlinkEntry;
+import dev.tinyvol.worker.cas.Cas;
+import dev.tinyvol.worker.errors.ErrorCode;
+import dev.tinyvol.worker.errors.TinyVolException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.function.LongConsumer;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.apache.commons.compress.compressors.zstandard.ZstdCompressorInputStream;
+
+/**
+ * Unpacks one layer as it streams: its bytes are hashed on the way in (the layer's digest is checked
+ * when the stream ends, before anything it produced may be named by a ref), decompressed, read as
+ * tar by Commons Compress (PAX and GNU long names), and every regular file goes straight into a
+ * blob instance with the mode and owner of its header. Nothing of a layer is held in memory but
+ * its list of operations.
+ */
+final class LayerUnpacker {
+
+    private final Cas cas;
+
+    LayerUnpacker(Cas cas) {
+        this.cas = cas;
+    }
+
+    /** A layer's operations, the warnings for entries skipped, and what was downloaded. */
+    record Unpacked(List<LayerOp> ops, List<String> warnings, long bytes, long newBlobs) {
+    }
+
+    /**
+     * @param raw      the layer's bytes as the registry sends them (closed here)
+     * @param progress told how many compressed bytes have been read so far
+     */
+    Unpacked unpack(Descriptor layer, InputStream raw, LongConsumer progress) {
+        MediaTypes.Compression compression = MediaTypes.layerCompression(layer.mediaType());
+        if (compression == null) {
+            throw new TinyVolException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, layer.digest(), "layer " + layer.digest()
+                    + " has media type " + layer.mediaType() + ", which is not a tar layer (tar, tar+gzip, tar+zstd)");
+        }
+        MessageDigest sha = dev.tinyvol.worker.cas.Sha256.newDigest();
+        CountingStream counted = new CountingStream(new DigestInputStream(raw, sha), progress);
+        List<LayerOp> ops = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        long newBlobs = 0;
+        try (counted) {
+            InputStream tarBytes = switch (compression) {
+                case NONE -> counted;
+                case GZIP -> new GzipCompressorInputStream(counted, true);
+                case ZSTD -> new ZstdCompressorInputStream(counted);
+            };
+            TarArchiveInputStream tar = new TarArchiveInputStream(tarBytes);
+            for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
+                String path = LayerPaths.normalize(entry.getName(), layer.digest());
+                if (path.isEmpty()) {
+                    continue; // the layer's root directory: the volume's root is the assembler's
+                }
+                String leaf = path.substring(path.lastIndexOf('/') + 1);
+                String parent = path.contains("/") ? path.substring(0, path.lastIndexOf('/')) : "";
+                if (leaf.equals(".wh..wh..opq")) {
+                    ops.add(new LayerOp.Opaque(parent));
+                    continue;
+                }
+                if (leaf.startsWith(".wh.")) {
+                    ops.add(new LayerOp.Whiteout((parent.isEmpty() ? "" : parent + "/") + leaf.substring(4)));
+                    continue;
+                }
+                int mode = entry.getMode() & 07777;
+                long uid = entry.getLongUserId();
+                long gid = entry.getLongGroupId();
+                if (entry.isDirectory()) {
+                    ops.add(new LayerOp.Put(path, new DirEntry(mode, uid, gid)));
+                } else if (entry.isSymbolicLink()) {
+                    ops.add(new LayerOp.Put(path, new SymlinkEntry(entry.getLinkName(), uid, gid)));
+                } else if (entry.isLink()) {
+                    ops.add(new LayerOp.HardLink(path, LayerPaths.normalize(entry.getLinkName(), layer.digest())));
+                } else if (isRegularFile(entry)) {
+                    Cas.Streamed blob = cas.storeStream(tar, mode, uid, gid);
+                    newBlobs += blob.fresh() ? 1 : 0;
+                    ops.add(new LayerOp.Put(path, new FileEntry(blob.key().digest(), mode, uid, gid)));
+                } else {
+                    String kind = entry.isCharacterDevice() ? "character device" : entry.isBlockDevice() ? "block device"
+                            : entry.isFIFO() ? "fifo" : "entry of tar type '" + (char) entry.getLinkFlag() + "'";
+                    warnings.add("skipped " + kind + " " + path + " (layer " + layer.digest().substring(0, 19) + "): "
+                            + "a volume holds files, symlinks and directories");
+                }
+            }
+            // Whatever follows the tar's end blocks is part of the layer's bytes and its digest.
+            tarBytes.transferTo(java.io.OutputStream.nullOutputStream());
+            counted.transferTo(java.io.OutputStream.nullOutputStream());
+        } catch (IOException e) {
+            if (e instanceof TransportFailure) {
+                throw new TinyVolException(ErrorCode.REGISTRY_UNAVAILABLE, layer.digest(), "the download of layer "
+                        + layer.digest() + " broke off after " + counted.count() + " bytes (" + e.getCause().getMessage()
+                        + "); the layers finished before it are kept");
+            }
+            throw new TinyVolException(ErrorCode.DIGEST_MISMATCH, layer.digest(), "layer " + layer.digest()
+                    + " is not a readable " + compression.name().toLowerCase(java.util.Locale.ROOT) + " tar after "
+                    + counted.count() + " bytes (" + e.getMessage() + "); the registry's copy is damaged", e);
+        }
+        String actual = "sha256:" + HexFormat.of().formatHex(sha.digest());
+        if (!actual.equals(layer.digest()) || (layer.size() >= 0 && counted.count() != layer.size())) {
+            throw new TinyVolException(ErrorCode.DIGEST_MISMATCH, layer.digest(), "layer " + layer.digest() + " arrived as "
+                    + counted.count() + " bytes hashing to " + actual + " (the manifest says " + layer.size()
+                    + " bytes): the registry's copy or the network damaged it; nothing of it is used");
+        }
+        return new Unpacked(List.copyOf(ops), List.copyOf(warnings), counted.count(), newBlobs);
+    }
+
+    /** Regular files by their tar type alone (Commons Compress's isFile() also says yes to devices). */
+    private static boolean isRegularFile(TarArchiveEntry entry) {
+        byte flag = entry.getLinkFlag();
+        return flag == org.apache.commons.compress.archivers.tar.TarConstants.LF_NORMAL
+                || flag == org.apache.commons.compress.archivers.tar.TarConstants.LF_OLDNORM
+                || flag == org.apache.commons.compress.archivers.tar.TarConstants.LF_CONTIG;
+    }
+
+    /** Counts the bytes read and reports them as they go. */
+    private static final class CountingStream extends java.io.FilterInputStream {
+        private final LongConsumer progress;
+        private long count;
+
+        CountingStream(InputStream in, LongConsumer progress) {
+            super(in);
+            this.progress = progress;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b;
+            try {
+                b = super.read();
+            } catch (IOException e) {
+                throw new TransportFailure(e);
+            }
+            if (b >= 0) {
+                progress.accept(++count);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n;
+            try {
+                n = super.read(b, off, len);
+            } catch (IOException e) {
+                throw new TransportFailure(e); // the network's fault, not the layer's
+            }
+            if (n > 0) {
+                count += n;
+                progress.accept(count);
+            }
+            return n;
+        }
+
+        long count() {
+            return count;
+        }
+    }
+
+    /** An I/O error of the download itself (reset, time-out), told apart from a damaged layer. */
+    private static final class TransportFailure extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        TransportFailure(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+}

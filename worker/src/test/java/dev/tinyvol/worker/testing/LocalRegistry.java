@@ -1,0 +1,148 @@
+package dev.tinyvol.worker.testing;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real OCI registry for tests: Debian's {@code docker-registry} (the CNCF Distribution registry)
+ * as a child process on a free loopback port, storing in a temporary directory. One per test run
+ * ({@link #shared()}), or one of a test's own that it can stop mid-pull; killed at JVM exit.
+ */
+public final class LocalRegistry implements AutoCloseable {
+
+    private static final Path BINARY = Path.of("/usr/bin/docker-registry");
+    private static LocalRegistry shared;
+
+    private final Path dir;
+    private final int port;
+    private Process process;
+
+    private LocalRegistry(Path dir, int port) {
+        this.dir = dir;
+        this.port = port;
+    }
+
+    public static synchronized LocalRegistry shared() {
+        if (shared == null) {
+            shared = start();
+        }
+        return shared;
+    }
+
+    /** A registry of the caller's own; it closes it (and it is killed at JVM exit in any case). */
+    public static LocalRegistry start() {
+        if (!Files.isExecutable(BINARY)) {
+            throw new IllegalStateException(BINARY + " is missing: install Debian's docker-registry package (.ci/run does)");
+        }
+        try {
+            Path dir = Files.createTempDirectory("tinyvol-test-registry");
+            int port;
+            try (ServerSocket free = new ServerSocket(0)) {
+                port = free.getLocalPort();
+            }
+            LocalRegistry registry = new LocalRegistry(dir, port);
+            registry.launch();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                registry.kill();
+                try {
+                    Mount.run("rm", "-rf", dir.toString());
+                } catch (IOException ignored) {
+                    // A temporary directory left behind is harmless.
+                }
+            }));
+            return registry;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start a registry", e);
+        }
+    }
+
+    private void launch() throws IOException {
+        Path config = dir.resolve("config.yml");
+        Files.writeString(config, String.join("\n",
+                "version: 0.1",
+                "log:",
+                "  level: error",
+                "  accesslog:",
+                "    disabled: true",
+                "storage:",
+                "  filesystem:",
+                "    rootdirectory: " + dir.resolve("data"),
+                "  delete:",
+                "    enabled: true",
+                "http:",
+                "  addr: 127.0.0.1:" + port,
+                ""));
+        process = new ProcessBuilder(BINARY.toString(), "serve", config.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the registry exited: " + Files.readString(dir.resolve("registry.log")));
+            }
+            try {
+                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2/")).build(),
+                        HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new IllegalStateException("the registry did not answer within 30 s");
+    }
+
+    /** {@code 127.0.0.1:PORT}: the host part of image references. */
+    public String host() {
+        return "127.0.0.1:" + port;
+    }
+
+    /** Where the registry keeps a blob's bytes (to damage one, as a failing disk would). */
+    public Path blobFile(String digest) {
+        String hex = digest.substring("sha256:".length());
+        return dir.resolve("data/docker/registry/v2/blobs/sha256/" + hex.substring(0, 2) + "/" + hex + "/data");
+    }
+
+    /** Stops the process (a registry gone mid-pull); {@link #restart()} brings it back with its data. */
+    public void stop() {
+        kill();
+    }
+
+    public void restart() throws IOException {
+        launch();
+    }
+
+    private void kill() {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        kill();
+    }
+}
