@@ -2,7 +2,6 @@ package dev.tinyvol.worker.cli;
 
 import dev.tinyvol.messages.Names;
 import dev.tinyvol.worker.cas.Cas;
-import dev.tinyvol.worker.errors.ErrorCode;
 import dev.tinyvol.worker.errors.TinyVolException;
 import dev.tinyvol.worker.registry.ImagePuller;
 import dev.tinyvol.worker.registry.ImageReference;
@@ -67,11 +66,16 @@ final class PullCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         // Every name is checked before anything is downloaded.
-        ImageReference reference = ImageReference.parse(image);
+        ImageReference reference;
+        try {
+            reference = ImageReference.parse(image);
+        } catch (TinyVolException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         String refName = ref != null ? ref : reference.defaultRefName();
         String problem = Names.problemWith(refName);
         if (problem != null) {
-            throw new TinyVolException(ErrorCode.INVALID_REF, refName, "manifest name \"" + refName + "\" " + problem);
+            throw new CommandLine.ParameterException(spec.commandLine(), "--ref: manifest name \"" + refName + "\" " + problem);
         }
         if (!platform.matches("[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--platform must be os/arch[/variant], e.g. linux/amd64, not " + platform);

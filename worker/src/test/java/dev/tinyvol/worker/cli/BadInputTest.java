@@ -53,6 +53,10 @@ class BadInputTest {
         cases.add(usage("results", "--bootstrap", "127.0.0.1:1", "--for", "soon"));
         cases.add(usage("submit", "--bootstrap", "127.0.0.1:1", "--node", "bad node", "--action", "LIST"));
         cases.add(usage("fleet", "teardown", "--bootstrap", "127.0.0.1:1", "--nodes", "a,b/c", "--volume", "v"));
+        cases.add(usage("cas", "pull", "debian:12", "--cas", cas));
+        cases.add(usage("cas", "pull", "127.0.0.1:1/base/debian:12", "--cas", cas, "--ref", "a/b"));
+        cases.add(usage("cas", "pull", "127.0.0.1:1/base/debian:12", "--cas", cas, "--platform", "amd64"));
+        cases.add(failure("cas", "pull", "127.0.0.1:1/base/debian:12", "--cas", cas, "--json"));
         cases.add(usage("list"));
         cases.add(usage("assemble", "--cas", cas));
         cases.add(usage("nosuch"));

@@ -18,15 +18,15 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** The command line as a user runs it: arguments in, exit code, stdout and stderr out. */
-class CliTest {
+public class CliTest {
 
     @TempDir
     Path tmp;
 
-    record Run(int exit, String out, String err) {
+    public record Run(int exit, String out, String err) {
     }
 
-    static Run tinyvol(Object... args) {
+    public static Run tinyvol(Object... args) {
         String[] strings = java.util.Arrays.stream(args).map(String::valueOf).toArray(String[]::new);
         CommandLine cli = TinyVolCli.commandLine(strings); // as main() builds it: only the command named
         StringWriter out = new StringWriter();
