@@ -4,7 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code tinyvol cas ...}: the content-addressed store. */
-@Command(name = "cas", header = "Works with the CAS: ingests trees, pulls images, lists stored manifests.",
+@Command(name = "cas", header = "Works with the CAS: ingest trees, pull images, list refs.",
         mixinStandardHelpOptions = true,
         subcommands = {IngestCommand.class, PullCommand.class, RefsCommand.class})
 final class CasCommand implements Runnable {
