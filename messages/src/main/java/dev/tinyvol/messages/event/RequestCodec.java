@@ -88,17 +88,22 @@ public final class RequestCodec {
             }
             String manifestRef = optionalText("manifestRef");
             Manifest manifest = readManifest();
-            if (manifestRef != null && manifest != null) {
-                throw invalid("manifest", "give manifestRef or manifest, not both");
+            String image = optionalText("image");
+            if ((manifestRef != null ? 1 : 0) + (manifest != null ? 1 : 0) + (image != null ? 1 : 0) > 1) {
+                throw invalid(image != null ? "image" : "manifest", "give one of manifestRef, manifest and image");
             }
-            if (action == Action.ASSEMBLE && manifestRef == null && manifest == null) {
-                throw invalid("manifestRef", "ASSEMBLE needs manifestRef (a stored manifest's name) or manifest (inline)");
+            if (action == Action.ASSEMBLE && manifestRef == null && manifest == null && image == null) {
+                throw invalid("manifestRef", "ASSEMBLE needs manifestRef (a stored manifest's name), manifest (inline) "
+                        + "or image (an OCI image the node pulls)");
+            }
+            if (image != null && !ImageNames.looksLikeImage(image)) {
+                throw invalid("image", "\"" + image + "\" is not an image reference: host[:port]/repository[:tag][@sha256:…]");
             }
             if (manifestRef != null && Names.problemWith(manifestRef) != null) {
                 throw invalid("manifestRef", Names.problemWith(manifestRef));
             }
             return new Request(schemaVersion, requestId, correlationId, action, node, volume, manifestRef, manifest,
-                    readOptions(), readDeadline());
+                    readOptions(), readDeadline(), image);
         }
 
         private Action readAction() {
@@ -206,6 +211,9 @@ public final class RequestCodec {
         }
         if (request.manifestRef() != null) {
             json.put("manifestRef", request.manifestRef());
+        }
+        if (request.image() != null) {
+            json.put("image", request.image());
         }
         try {
             if (request.manifest() != null) {

@@ -12,12 +12,28 @@ import java.util.List;
  * @param attempts how many times the work was tried (retries of transient failures included)
  * @param volumes  LIST: the node's volumes; otherwise empty
  * @param verify   VERIFY (and ASSEMBLE with verify): the counts; otherwise null
+ * @param imageDigest  a request naming an image: the digest it resolved to; otherwise null
+ * @param pulledLayers layers downloaded for it (0 when the node had them all)
+ * @param pulledBytes  bytes downloaded for it
+ * @param pullMs       time spent pulling (0 when nothing was pulled)
  */
 public record Result(int schemaVersion, String requestId, String correlationId, Action action, String node, String volume,
                      Status status, String outcome, String targetDir, long filesLinked, long filesCopied, long symlinks,
                      long dirsCreated, long bytes, long durationMs, int attempts, List<ResultError> errors,
                      List<String> warnings, Instant startedAt, Instant finishedAt, String workerVersion,
-                     List<VolumeSummary> volumes, VerifySummary verify) {
+                     List<VolumeSummary> volumes, VerifySummary verify, String imageDigest, int pulledLayers,
+                     long pulledBytes, long pullMs) {
+
+    /** A result without a pull (every action but one naming an image). */
+    public Result(int schemaVersion, String requestId, String correlationId, Action action, String node, String volume,
+                  Status status, String outcome, String targetDir, long filesLinked, long filesCopied, long symlinks,
+                  long dirsCreated, long bytes, long durationMs, int attempts, List<ResultError> errors,
+                  List<String> warnings, Instant startedAt, Instant finishedAt, String workerVersion,
+                  List<VolumeSummary> volumes, VerifySummary verify) {
+        this(schemaVersion, requestId, correlationId, action, node, volume, status, outcome, targetDir, filesLinked,
+                filesCopied, symlinks, dirsCreated, bytes, durationMs, attempts, errors, warnings, startedAt, finishedAt,
+                workerVersion, volumes, verify, null, 0, 0, 0);
+    }
 
     public Result {
         errors = errors == null ? List.of() : List.copyOf(errors);

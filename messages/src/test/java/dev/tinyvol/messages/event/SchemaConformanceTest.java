@@ -29,7 +29,7 @@ class SchemaConformanceTest {
     void everyExampleRequestConformsAndSurvivesEncoding() throws IOException {
         Schema schema = schema("request.schema.json");
         for (String name : new String[] {"assemble-ref.json", "assemble-inline-v2.json", "assemble-inline-v1.json",
-                "teardown.json", "list.json", "purge-dry-run.json", "verify.json"}) {
+                "teardown.json", "list.json", "purge-dry-run.json", "verify.json", "assemble-image.json"}) {
             byte[] example = RequestCodecTest.example(name);
             assertEquals(List.of(), schema.validate(JSON.readTree(example)), name);
             assertEquals(List.of(), schema.validate(JSON.readTree(RequestCodec.encode(RequestCodec.decode(example)))), name);
@@ -48,7 +48,9 @@ class SchemaConformanceTest {
                 "{\"requestId\":\"r\",\"action\":\"ASSEMBLE\",\"node\":\"n\",\"volume\":\"v\",\"manifest\":{\"objects\":{\"../x\":\"" + "a".repeat(64) + "\"}}}",
                 "{\"requestId\":\"r\",\"action\":\"ASSEMBLE\",\"node\":\"n\",\"volume\":\"v\",\"manifest\":{\"objects\":{\"/etc/x\":\"" + "a".repeat(64) + "\"}}}",
                 "{\"requestId\":\"r\",\"action\":\"ASSEMBLE\",\"node\":\"n\",\"volume\":\"v\",\"manifest\":{\"version\":2,\"entries\":{\"f\":{\"digest\":\"" + "A".repeat(64) + "\"}}}}",
-                "{\"requestId\":\"r\",\"action\":\"LIST\",\"node\":\"n\",\"options\":{\"dryRun\":\"yes\"}}"}) {
+                "{\"requestId\":\"r\",\"action\":\"LIST\",\"node\":\"n\",\"options\":{\"dryRun\":\"yes\"}}",
+                "{\"requestId\":\"r\",\"action\":\"ASSEMBLE\",\"node\":\"n\",\"volume\":\"v\",\"image\":\"debian 12\"}",
+                "{\"requestId\":\"r\",\"action\":\"ASSEMBLE\",\"node\":\"n\",\"volume\":\"v\",\"manifestRef\":\"a\",\"image\":\"r.example/a:1\"}"}) {
             JsonNode node = JSON.readTree(bad);
             assertFalse(schema.validate(node).isEmpty(), bad);
         }
@@ -67,7 +69,10 @@ class SchemaConformanceTest {
                 List.of(), List.of(), now, now, "0.1.0", List.of(new VolumeSummary("web-1", "nginx", "ab", 3, 10, now)), null);
         Result verify = new Result(1, "r-4", null, Action.VERIFY, "node-001", "web-1", Status.SUCCEEDED, null, null, 0, 0, 0, 0, 0, 1, 1,
                 List.of(), List.of(), now, now, "0.1.0", List.of(), new VerifySummary(true, 10, 0, 0, 0, List.of()));
-        for (Result r : List.of(ok, rejected, list, verify)) {
+        Result pulled = new Result(1, "r-5", null, Action.ASSEMBLE, "node-001", "web-2", Status.SUCCEEDED, "BUILT",
+                "/var/lib/tinyvol/volumes/web-2", 100, 0, 5, 10, 4096, 900, 1, List.of(), List.of(), now, now, "0.1.0", List.of(), null,
+                "sha256:" + "c".repeat(64), 3, 123_456, 800);
+        for (Result r : List.of(ok, rejected, list, verify, pulled)) {
             byte[] json = ResultCodec.encode(r);
             assertEquals(List.of(), schema.validate(JSON.readTree(json)), new String(json));
             assertEquals(r, ResultCodec.decode(json));

@@ -43,7 +43,7 @@ final class PullCommand implements Callable<Integer> {
     String ref;
 
     @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]", description = "The platform to pick from an index (default: ${DEFAULT-VALUE}).")
-    String platform = defaultPlatform();
+    String platform = RegistrySettings.currentPlatform();
 
     @Option(names = "--registry-config", paramLabel = "FILE", description = "A docker-style config.json whose auths give credentials per registry.")
     Path registryConfig;
@@ -104,15 +104,5 @@ final class PullCommand implements Callable<Integer> {
         Output.warnings(out, report.warnings());
         out.flush();
         return 0;
-    }
-
-    /** The JVM's platform in OCI words: linux/amd64, linux/arm64. */
-    static String defaultPlatform() {
-        String arch = System.getProperty("os.arch");
-        return "linux/" + switch (arch) {
-            case "amd64", "x86_64" -> "amd64";
-            case "aarch64", "arm64" -> "arm64";
-            default -> arch;
-        };
     }
 }

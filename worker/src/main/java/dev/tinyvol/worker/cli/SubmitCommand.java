@@ -50,6 +50,9 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--manifest", paramLabel = "FILE", description = "A manifest file, sent inline.")
     Path manifestFile;
 
+    @Option(names = "--image", paramLabel = "IMAGE", description = "ASSEMBLE, VERIFY: an OCI image the node pulls if it lacks it (host[:port]/repo[:tag]).")
+    String image;
+
     @Option(names = "--replace", description = "ASSEMBLE: rebuild a volume that holds another manifest.")
     boolean replace;
 
@@ -96,7 +99,7 @@ final class SubmitCommand implements Callable<Integer> {
         Instant expires = deadline == null ? null : Instant.now().plus(deadline);
         Request request = new Request(Request.SCHEMA_VERSION, requestId != null ? requestId : UUID.randomUUID().toString(),
                 correlationId, action, node, action.perVolume() ? volume : null, ref, manifest,
-                new RequestOptions(replace, !noCopyFallback, verify, dryRun), expires);
+                new RequestOptions(replace, !noCopyFallback, verify, dryRun), expires, image);
         try {
             // What a worker would refuse is refused here, naming the field, before anything is sent.
             RequestCodec.decode(RequestCodec.encode(request));

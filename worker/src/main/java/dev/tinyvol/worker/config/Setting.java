@@ -85,7 +85,7 @@ public record Setting<T>(String key, Type<T> type, T defaultValue, String defaul
     }
 
     public String format(T value) {
-        return type.formatter().apply(value);
+        return value == null ? "(none)" : type.formatter().apply(value);
     }
 
     /** How the default reads in documentation. */

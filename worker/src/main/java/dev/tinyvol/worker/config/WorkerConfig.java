@@ -24,13 +24,22 @@ import java.util.TreeMap;
  *
  * @param warnings  keys and environment variables that name no setting, each with the closest real key
  * @param effective every setting's effective value, by key (Kafka keys with their prefix), for the start-up log
+ * @param registry  how images are pulled (registry.* settings)
  */
 public record WorkerConfig(String node, Path casDir, Path volumesDir, String httpHost, int httpPort, String requestsTopic,
                            String resultsTopic, String deadLetterTopic, boolean createTopics, int requestPartitions,
                            int resultsPartitions, short replicationFactor, int concurrency, int fileThreads,
                            int maxAttempts, Duration retryBackoff, int maxBuffered, Duration shutdownGrace,
                            Duration answerRetention, Map<String, String> kafka, List<String> warnings,
-                           Map<String, String> effective) {
+                           Map<String, String> effective, Registry registry) {
+
+    /**
+     * @param config            docker-style config.json with credentials, or null (anonymous)
+     * @param caFile            extra CA certificates, or null
+     * @param defaultRepository where missing refs are pulled from ({@code host/repo}), or null
+     */
+    public record Registry(java.util.Set<String> insecure, Path config, Path caFile, String defaultRepository, int layers) {
+    }
 
     public WorkerConfig {
         kafka = Map.copyOf(kafka);
@@ -124,6 +133,10 @@ public record WorkerConfig(String node, Path casDir, Path volumesDir, String htt
             int requestPartitions = get(TOPICS_REQUESTS_PARTITIONS, null);
             int resultsPartitions = get(TOPICS_RESULTS_PARTITIONS, null);
             int replication = get(TOPICS_REPLICATION_FACTOR, null);
+            Registry registry = new Registry(java.util.Arrays.stream(get(REGISTRY_INSECURE, null).split(","))
+                    .map(String::strip).filter(h -> !h.isEmpty()).collect(java.util.stream.Collectors.toUnmodifiableSet()),
+                    get(REGISTRY_CONFIG, null), get(REGISTRY_CA_FILE, null), get(REGISTRY_DEFAULT_REPOSITORY, null),
+                    get(REGISTRY_LAYERS, null));
             Map<String, String> kafka = new TreeMap<>();
             values.forEach((k, v) -> {
                 if (k.startsWith(KAFKA_PREFIX)) {
@@ -137,7 +150,7 @@ public record WorkerConfig(String node, Path casDir, Path volumesDir, String htt
             }
             return new WorkerConfig(node, cas, volumes, host, port, requests, results, dlq, create, requestPartitions,
                     resultsPartitions, (short) replication, concurrency, fileThreads, attempts, backoff, maxBuffered, grace,
-                    retention, kafka, warnings, effective);
+                    retention, kafka, warnings, effective, registry);
         }
 
         /** The setting's value: given, else its declared default, else {@code computed}; required ones must be given. */

@@ -83,11 +83,29 @@ public final class WorkerSettings {
             Setting.Type.INT, 1, null, null, "Replicas of topics the worker creates: 3 on a production cluster, 1 for a "
                     + "single local broker.", Setting.Validator.range(1, 10), false);
 
+    public static final Setting<String> REGISTRY_INSECURE = new Setting<>("registry.insecure", Setting.Type.STRING, "", null,
+            null, "Registries (host or host:port, comma-separated) reached over plain HTTP; loopback ones always are, "
+                    + "every other registry only over HTTPS.", Setting.Validator.pattern(Pattern.compile("[A-Za-z0-9.:,\\[\\]_-]*"),
+                    "is not a comma-separated list of hosts"), false);
+    public static final Setting<Path> REGISTRY_CONFIG = new Setting<>("registry.config", Setting.Type.PATH, null, "none: anonymous",
+            "/etc/tinyvol/registries.json", "A docker-style config.json whose auths give credentials per registry (basic, "
+                    + "and the bearer-token flow with them).", Setting.Validator.any(), false);
+    public static final Setting<Path> REGISTRY_CA_FILE = new Setting<>("registry.ca.file", Setting.Type.PATH, null,
+            "none: the JDK's CAs", "/etc/tinyvol/registry-ca.pem", "CA certificates (PEM) trusted besides the JDK's, for a "
+                    + "private registry.", Setting.Validator.any(), false);
+    public static final Setting<String> REGISTRY_DEFAULT_REPOSITORY = new Setting<>("registry.default.repository",
+            Setting.Type.STRING, null, "none", "registry.example.com/tinyvol", "Where a manifestRef the node does not have "
+                    + "is pulled from: NAME is pulled as <this>:NAME. Unset: a missing ref fails MANIFEST_NOT_FOUND.",
+            Setting.Validator.pattern(Pattern.compile("[A-Za-z0-9.:\\[\\]-]+/[a-z0-9._/-]+"), "is not host[:port]/repository"), false);
+    public static final Setting<Integer> REGISTRY_LAYERS = new Setting<>("registry.layers", Setting.Type.INT, 3, null, null,
+            "Layers of one image downloaded side by side.", Setting.Validator.range(1, 32), false);
+
     /** Every declared setting, in documentation order. */
     public static final List<Setting<?>> ALL = List.of(NODE, CAS_DIR, VOLUMES_DIR, HTTP_HOST, HTTP_PORT, CONCURRENCY,
             FILE_THREADS, RETRY_MAX_ATTEMPTS, RETRY_BACKOFF, MAX_BUFFERED, SHUTDOWN_GRACE, ANSWERS_RETENTION,
             TOPIC_REQUESTS, TOPIC_RESULTS, TOPIC_DLQ, TOPICS_CREATE, TOPICS_REQUESTS_PARTITIONS, TOPICS_RESULTS_PARTITIONS,
-            TOPICS_REPLICATION_FACTOR);
+            TOPICS_REPLICATION_FACTOR, REGISTRY_INSECURE, REGISTRY_CONFIG, REGISTRY_CA_FILE, REGISTRY_DEFAULT_REPOSITORY,
+            REGISTRY_LAYERS);
 
     /** Kafka client keys documented in the shipped file (commented out unless shown with a value). */
     static final List<String[]> KAFKA_EXAMPLES = List.of(
@@ -202,6 +220,9 @@ public final class WorkerSettings {
     private static <T> String templateValue(Setting<T> s) {
         if (s.defaultValue() != null) {
             return s.format(s.defaultValue());
+        }
+        if (s.example() != null) {
+            return s.example(); // an optional setting with no default: what a value looks like
         }
         return s.describeDefault().replace("<node>", "node-001").replace("the number of CPUs, at least 2", "4");
     }

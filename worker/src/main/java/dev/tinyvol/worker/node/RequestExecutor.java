@@ -17,6 +17,8 @@ import dev.tinyvol.worker.cas.ManifestStore;
 import dev.tinyvol.worker.errors.IoErrors;
 import dev.tinyvol.worker.errors.TinyVolException;
 import dev.tinyvol.worker.progress.Progress;
+import dev.tinyvol.worker.registry.PullReport;
+import dev.tinyvol.worker.registry.SharedPulls;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
@@ -43,11 +45,18 @@ public final class RequestExecutor {
     private final VolumeService volumes;
     private final RetryConfig retry;
     private final Clock clock;
+    private final SharedPulls pulls;
 
     public RequestExecutor(String node, VolumeService volumes, int maxAttempts, Duration backoff, Clock clock) {
+        this(node, volumes, maxAttempts, backoff, clock, null);
+    }
+
+    /** @param pulls how images are pulled, or null on a node that pulls nothing */
+    public RequestExecutor(String node, VolumeService volumes, int maxAttempts, Duration backoff, Clock clock, SharedPulls pulls) {
         this.node = node;
         this.volumes = volumes;
         this.clock = clock;
+        this.pulls = pulls;
         this.retry = RetryConfig.custom()
                 .maxAttempts(maxAttempts)
                 .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(backoff, 2.0, 0.5))
@@ -88,13 +97,49 @@ public final class RequestExecutor {
         return result.build(attempts.get(), (System.nanoTime() - t0) / 1_000_000, clock.instant());
     }
 
+    /**
+     * The manifest a request names: inline, a stored ref, or an image pulled if the node lacks it;
+     * a ref the node lacks is pulled from the default repository when one is configured.
+     */
+    private Manifest manifestFor(Request request, ResultBuilder out) {
+        if (request.manifest() != null) {
+            return request.manifest();
+        }
+        ManifestStore refs = new ManifestStore(volumes.cas());
+        if (request.image() != null) {
+            return refs.load(pulled(out, () -> requirePulls(request).pull(request.image())).ref());
+        }
+        if (pulls != null && pulls.imageForRef(request.manifestRef()) != null && !refs.refs().contains(request.manifestRef())) {
+            pulled(out, () -> pulls.pullRef(request.manifestRef()));
+        }
+        return refs.load(request.manifestRef());
+    }
+
+    private SharedPulls requirePulls(Request request) {
+        if (pulls == null) {
+            throw new TinyVolException(dev.tinyvol.worker.errors.ErrorCode.IMAGE_NOT_FOUND, request.image(),
+                    "this worker pulls no images (it was started without registry settings)");
+        }
+        return pulls;
+    }
+
+    private static PullReport pulled(ResultBuilder out, java.util.function.Supplier<PullReport> pull) {
+        PullReport report = pull.get();
+        out.imageDigest = report.imageDigest();
+        out.pulledLayers = report.pulledLayers();
+        out.pulledBytes = report.pulledBytes();
+        out.pullMs = report.durationMs();
+        out.warnings.addAll(report.warnings());
+        return report;
+    }
+
     private void run(Request request, ResultBuilder out) {
         Runnable noWait = () -> { };
         switch (request.action()) {
             case ASSEMBLE -> {
-                Manifest manifest = request.manifest() != null ? request.manifest()
-                        : new ManifestStore(volumes.cas()).load(request.manifestRef());
-                String source = request.manifestRef() != null ? "ref:" + request.manifestRef() : "inline";
+                Manifest manifest = manifestFor(request, out);
+                String source = request.image() != null ? "image:" + request.image()
+                        : request.manifestRef() != null ? "ref:" + request.manifestRef() : "inline";
                 AssemblyReport r = volumes.assemble(request.volume(), manifest, source,
                         new AssemblyOptions(request.options().replace(), request.options().copyFallback()), Progress.NONE, noWait);
                 out.outcome = r.outcome().name();
@@ -116,8 +161,8 @@ public final class RequestExecutor {
                 out.warnings.addAll(r.warnings());
             }
             case VERIFY -> {
-                Manifest manifest = request.manifest() != null ? request.manifest()
-                        : request.manifestRef() != null ? new ManifestStore(volumes.cas()).load(request.manifestRef()) : null;
+                Manifest manifest = request.manifest() == null && request.manifestRef() == null && request.image() == null
+                        ? null : manifestFor(request, out);
                 boolean deep = request.options().verify();
                 out.targetDir = volumes.volumes().root().resolve(request.volume()).toString();
                 verify(out, request, manifest == null ? volumes.verify(request.volume(), deep)

@@ -38,6 +38,10 @@ public final class ResultBuilder {
     List<String> warnings;
     List<VolumeSummary> volumes;
     VerifySummary verify;
+    String imageDigest;
+    int pulledLayers;
+    long pulledBytes;
+    long pullMs;
 
     private ResultBuilder(String requestId, String correlationId, Action action, String node, String volume, Instant started) {
         this.requestId = requestId;
@@ -85,6 +89,10 @@ public final class ResultBuilder {
         warnings = new ArrayList<>();
         volumes = new ArrayList<>();
         verify = null;
+        imageDigest = null;
+        pulledLayers = 0;
+        pulledBytes = 0;
+        pullMs = 0;
     }
 
     void fail(ResultError error) {
@@ -95,6 +103,6 @@ public final class ResultBuilder {
     public Result build(int attempts, long durationMs, Instant finished) {
         return new Result(Request.SCHEMA_VERSION, requestId, correlationId, action, node, volume, status, outcome,
                 targetDir, filesLinked, filesCopied, symlinks, dirsCreated, bytes, durationMs, attempts, errors, warnings,
-                started, finished, RequestExecutor.VERSION, volumes, verify);
+                started, finished, RequestExecutor.VERSION, volumes, verify, imageDigest, pulledLayers, pulledBytes, pullMs);
     }
 }

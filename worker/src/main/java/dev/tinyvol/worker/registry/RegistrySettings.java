@@ -31,6 +31,16 @@ public record RegistrySettings(Set<String> insecureHosts, Path caBundle, Duratio
         insecureHosts = Set.copyOf(insecureHosts);
     }
 
+    /** This JVM's platform in OCI words: linux/amd64, linux/arm64. */
+    public static String currentPlatform() {
+        String arch = System.getProperty("os.arch");
+        return "linux/" + switch (arch) {
+            case "amd64", "x86_64" -> "amd64";
+            case "aarch64", "arm64" -> "arm64";
+            default -> arch;
+        };
+    }
+
     /** {@code http} for loopback and insecure hosts, else {@code https}. */
     String scheme(String registry, String hostName) {
         if (insecureHosts.contains(registry) || insecureHosts.contains(hostName) || isLoopback(hostName)) {
