@@ -6,14 +6,9 @@ import dev.tinyvol.worker.errors.TinyVolException;
 import dev.tinyvol.worker.registry.ImagePuller;
 import dev.tinyvol.worker.registry.ImageReference;
 import dev.tinyvol.worker.registry.PullReport;
-import dev.tinyvol.worker.registry.RegistryAuth;
-import dev.tinyvol.worker.registry.RegistryClient;
 import dev.tinyvol.worker.registry.RegistrySettings;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -45,14 +40,8 @@ final class PullCommand implements Callable<Integer> {
     @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]", description = "The platform to pick from an index (default: ${DEFAULT-VALUE}).")
     String platform = RegistrySettings.currentPlatform();
 
-    @Option(names = "--registry-config", paramLabel = "FILE", description = "A docker-style config.json whose auths give credentials per registry.")
-    Path registryConfig;
-
-    @Option(names = "--ca-file", paramLabel = "PEM", description = "CA certificates to trust besides the JDK's (a private registry's CA).")
-    Path caFile;
-
-    @Option(names = "--insecure", paramLabel = "HOST[:PORT]", split = ",", description = "Registries to reach over plain HTTP (loopback ones always are).")
-    List<String> insecure = List.of();
+    @Mixin
+    RegistryOptions registry;
 
     @Option(names = "--layers", paramLabel = "N", converter = Converters.PositiveCount.class, description = "Layers downloaded side by side (default: ${DEFAULT-VALUE}).")
     int parallelLayers = 3;
@@ -80,11 +69,9 @@ final class PullCommand implements Callable<Integer> {
         if (!platform.matches("[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--platform must be os/arch[/variant], e.g. linux/amd64, not " + platform);
         }
-        RegistryAuth auth = registryConfig == null ? RegistryAuth.ANONYMOUS : RegistryAuth.fromDockerConfig(registryConfig);
-        RegistrySettings settings = new RegistrySettings(Set.copyOf(insecure), caFile, Duration.ofSeconds(10), Duration.ofMinutes(5));
         PullReport report;
         try (ConsoleProgress progress = new ConsoleProgress(spec.commandLine().getErr(), !output.json)) {
-            report = new ImagePuller(Cas.create(cas), new RegistryClient(settings, auth), parallelLayers)
+            report = new ImagePuller(Cas.create(cas), registry.client(), parallelLayers)
                     .pull(reference, refName, platform, progress);
         }
         PrintWriter out = spec.commandLine().getOut();

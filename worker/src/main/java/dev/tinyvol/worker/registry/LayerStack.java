@@ -60,7 +60,18 @@ final class LayerStack {
         return dir.isEmpty() ? tree : tree.subMap(dir + "/", dir + "0"); // '0' follows '/' in ASCII
     }
 
+    /**
+     * The tree in the form ingest writes: a directory entry only where it says something (a mode or
+     * owner other than 0755 root, or no children), so a tree pulled and the same tree ingested have
+     * one manifest identity.
+     */
     TreeMap<String, ManifestEntry> tree() {
-        return tree;
+        TreeMap<String, ManifestEntry> canonical = new TreeMap<>(tree);
+        tree.forEach((path, entry) -> {
+            if (DirEntry.DEFAULT.equals(entry) && !children(path).isEmpty()) {
+                canonical.remove(path);
+            }
+        });
+        return canonical;
     }
 }

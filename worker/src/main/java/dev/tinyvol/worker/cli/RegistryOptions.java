@@ -1,0 +1,28 @@
+package dev.tinyvol.worker.cli;
+
+import dev.tinyvol.worker.registry.RegistryAuth;
+import dev.tinyvol.worker.registry.RegistryClient;
+import dev.tinyvol.worker.registry.RegistrySettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import picocli.CommandLine.Option;
+
+/** How to reach registries, for the commands that pull or push. */
+final class RegistryOptions {
+
+    @Option(names = "--registry-config", paramLabel = "FILE", description = "A docker-style config.json whose auths give credentials per registry.")
+    Path registryConfig;
+
+    @Option(names = "--ca-file", paramLabel = "PEM", description = "CA certificates to trust besides the JDK's (a private registry's CA).")
+    Path caFile;
+
+    @Option(names = "--insecure", paramLabel = "HOST[:PORT]", split = ",", description = "Registries to reach over plain HTTP (loopback ones always are).")
+    List<String> insecure = List.of();
+
+    RegistryClient client() {
+        RegistryAuth auth = registryConfig == null ? RegistryAuth.ANONYMOUS : RegistryAuth.fromDockerConfig(registryConfig);
+        return new RegistryClient(new RegistrySettings(Set.copyOf(insecure), caFile, Duration.ofSeconds(10), Duration.ofMinutes(5)), auth);
+    }
+}
