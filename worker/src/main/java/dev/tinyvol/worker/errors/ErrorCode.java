@@ -39,6 +39,8 @@ public enum ErrorCode {
     UNAUTHORIZED(false),
     DIGEST_MISMATCH(false),
     UNSUPPORTED_MEDIA_TYPE(false),
+    /** The registry's TLS certificate is not trusted by this node (give its CA). */
+    REGISTRY_UNTRUSTED(false),
 
     // May pass if tried again.
     IO_ERROR(true),

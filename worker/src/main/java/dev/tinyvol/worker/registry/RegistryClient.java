@@ -119,9 +119,62 @@ public final class RegistryClient {
         }
     }
 
+    /** The scheme each registry answered on, found once per client. */
+    private final Map<String, String> schemes = new ConcurrentHashMap<>();
+
     private URI base(ImageReference image) {
-        return URI.create(settings.scheme(image.registry(), image.hostName()) + "://" + image.registry() + "/v2/"
+        return URI.create(schemes.computeIfAbsent(image.registry(), r -> scheme(image)) + "://" + image.registry() + "/v2/"
                 + image.repository() + "/");
+    }
+
+    /**
+     * HTTPS, always for a registry on another host; for a loopback or insecure one, HTTPS if it
+     * speaks TLS and HTTP if it does not (as Docker falls back). An untrusted certificate is never
+     * a reason to fall back: that is REGISTRY_UNTRUSTED.
+     */
+    private String scheme(ImageReference image) {
+        if (!settings.mayUseHttp(image.registry(), image.hostName())) {
+            return "https";
+        }
+        try {
+            http.send(HttpRequest.newBuilder(URI.create("https://" + image.registry() + "/v2/"))
+                    .timeout(settings.connectTimeout()).GET().build(), HttpResponse.BodyHandlers.discarding());
+            return "https";
+        } catch (javax.net.ssl.SSLHandshakeException e) {
+            if (untrusted(e)) {
+                throw untrustedError(image, e);
+            }
+            return "http";
+        } catch (IOException e) {
+            return "http"; // not TLS (or not there: the first real request says so)
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "http";
+        }
+    }
+
+    private static boolean untrusted(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.security.cert.CertificateException || t instanceof java.security.cert.CertPathValidatorException
+                    || String.valueOf(t.getMessage()).contains("PKIX") || String.valueOf(t.getMessage()).contains("No subject alternative")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private TinyVolException untrustedError(ImageReference image, Throwable e) {
+        return new TinyVolException(ErrorCode.REGISTRY_UNTRUSTED, image.registry(), "the TLS certificate of registry "
+                + image.registry() + " is not trusted by this node (" + rootMessage(e) + "); give its CA with --ca-file "
+                + "(registry.ca.file for the worker)");
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? "no detail" : t.getMessage();
     }
 
     /**
@@ -159,6 +212,11 @@ public final class RegistryClient {
                     continue;
                 }
                 return response;
+            } catch (javax.net.ssl.SSLHandshakeException e) {
+                if (untrusted(e)) {
+                    throw untrustedError(image, e); // trying again cannot help
+                }
+                lastFailure = e;
             } catch (IOException e) {
                 lastFailure = e;
             } catch (InterruptedException e) {

@@ -41,12 +41,12 @@ public record RegistrySettings(Set<String> insecureHosts, Path caBundle, Duratio
         };
     }
 
-    /** {@code http} for loopback and insecure hosts, else {@code https}. */
-    String scheme(String registry, String hostName) {
-        if (insecureHosts.contains(registry) || insecureHosts.contains(hostName) || isLoopback(hostName)) {
-            return "http";
-        }
-        return "https";
+    /**
+     * Whether plain HTTP is allowed for this registry: loopback and insecure hosts (Docker's rule).
+     * Even then HTTPS is tried first; only a registry that does not speak TLS is reached over HTTP.
+     */
+    boolean mayUseHttp(String registry, String hostName) {
+        return insecureHosts.contains(registry) || insecureHosts.contains(hostName) || isLoopback(hostName);
     }
 
     private static boolean isLoopback(String host) {

@@ -23,11 +23,13 @@ public final class LocalRegistry implements AutoCloseable {
 
     private final Path dir;
     private final int port;
+    private final boolean secured;
     private Process process;
 
-    private LocalRegistry(Path dir, int port) {
+    private LocalRegistry(Path dir, int port, boolean secured) {
         this.dir = dir;
         this.port = port;
+        this.secured = secured;
     }
 
     public static synchronized LocalRegistry shared() {
@@ -39,6 +41,22 @@ public final class LocalRegistry implements AutoCloseable {
 
     /** A registry of the caller's own; it closes it (and it is killed at JVM exit in any case). */
     public static LocalRegistry start() {
+        return start(false);
+    }
+
+    /**
+     * A registry that speaks only TLS, with a certificate from a CA of the test's own
+     * ({@link #caFile()}), and asks for credentials ({@link #USER} / {@link #PASSWORD}, htpasswd
+     * with bcrypt, as Distribution requires).
+     */
+    public static LocalRegistry startSecured() {
+        return start(true);
+    }
+
+    public static final String USER = "tinyvol";
+    public static final String PASSWORD = "s3cret-pull";
+
+    private static LocalRegistry start(boolean secured) {
         if (!Files.isExecutable(BINARY)) {
             throw new IllegalStateException(BINARY + " is missing: install Debian's docker-registry package (.ci/run does)");
         }
@@ -48,7 +66,10 @@ public final class LocalRegistry implements AutoCloseable {
             try (ServerSocket free = new ServerSocket(0)) {
                 port = free.getLocalPort();
             }
-            LocalRegistry registry = new LocalRegistry(dir, port);
+            LocalRegistry registry = new LocalRegistry(dir, port, secured);
+            if (secured) {
+                registry.makeCredentials();
+            }
             registry.launch();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 registry.kill();
@@ -79,6 +100,8 @@ public final class LocalRegistry implements AutoCloseable {
                 "    enabled: true",
                 "http:",
                 "  addr: 127.0.0.1:" + port,
+                secured ? "  tls:\n    certificate: " + dir.resolve("server.pem") + "\n    key: " + dir.resolve("server.key")
+                        + "\nauth:\n  htpasswd:\n    realm: tinyvol-test\n    path: " + dir.resolve("htpasswd") : "",
                 ""));
         process = new ProcessBuilder(BINARY.toString(), "serve", config.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
@@ -89,6 +112,12 @@ public final class LocalRegistry implements AutoCloseable {
                 throw new IllegalStateException("the registry exited: " + Files.readString(dir.resolve("registry.log")));
             }
             try {
+                if (secured) {
+                    // Listening is enough: answering needs the test CA, which this probe does not carry.
+                    try (java.net.Socket probe = new java.net.Socket("127.0.0.1", port)) {
+                        return;
+                    }
+                }
                 HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2/")).build(),
                         HttpResponse.BodyHandlers.discarding());
                 if (r.statusCode() == 200) {
@@ -108,6 +137,22 @@ public final class LocalRegistry implements AutoCloseable {
             }
         }
         throw new IllegalStateException("the registry did not answer within 30 s");
+    }
+
+    /** A CA, a server certificate for 127.0.0.1 signed by it, and an htpasswd file, made with openssl and htpasswd. */
+    private void makeCredentials() throws IOException {
+        String d = dir.toString();
+        Mount.run("sh", "-c", "set -e; cd " + d
+                + " && openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=tinyvol-test-ca -keyout ca.key -out ca.pem 2>/dev/null"
+                + " && openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout server.key -out server.csr 2>/dev/null"
+                + " && printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext"
+                + " && openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile san.ext -out server.pem 2>/dev/null"
+                + " && htpasswd -Bbc htpasswd " + USER + " " + PASSWORD + " 2>/dev/null");
+    }
+
+    /** The test CA's certificate (PEM), for clients of a {@link #startSecured()} registry. */
+    public Path caFile() {
+        return dir.resolve("ca.pem");
     }
 
     /** {@code 127.0.0.1:PORT}: the host part of image references. */
