@@ -57,7 +57,7 @@ public final class Worker implements AutoCloseable {
         metrics.freeSpace("volumes", store.root());
         Clock clock = Clock.systemUTC();
         RequestExecutor executor = new RequestExecutor(config.node(), volumes, config.maxAttempts(), config.retryBackoff(), clock,
-                pulls(config, cas));
+                pulls(config, cas, metrics));
         this.loop = new WorkerLoop(config, new RequestHandler(config.node(), executor, answers, clock), clock, metrics);
         if (config.httpPort() == 0) {
             this.broker = null;
@@ -86,16 +86,17 @@ public final class Worker implements AutoCloseable {
     }
 
     /** How this worker pulls images, from its registry.* settings. */
-    private static dev.tinyvol.worker.registry.SharedPulls pulls(WorkerConfig config, Cas cas) {
+    private static dev.tinyvol.worker.registry.SharedPulls pulls(WorkerConfig config, Cas cas, WorkerMetrics metrics) {
         WorkerConfig.Registry r = config.registry();
         var auth = r.config() == null ? dev.tinyvol.worker.registry.RegistryAuth.ANONYMOUS
                 : dev.tinyvol.worker.registry.RegistryAuth.fromDockerConfig(r.config());
         var settings = new dev.tinyvol.worker.registry.RegistrySettings(r.insecure(), r.caFile(),
                 java.time.Duration.ofSeconds(10), java.time.Duration.ofMinutes(5));
         var puller = new dev.tinyvol.worker.registry.ImagePuller(cas, new dev.tinyvol.worker.registry.RegistryClient(settings, auth),
-                r.layers());
+                r.layers(), dev.tinyvol.worker.registry.Mirrors.parse(r.mirrors()));
         return new dev.tinyvol.worker.registry.SharedPulls(puller, dev.tinyvol.worker.registry.RegistrySettings.currentPlatform(),
-                r.defaultRepository());
+                r.defaultRepository(), (image, report) -> metrics.pulled(image.registry(), report.pulledLayers(),
+                        report.pulledBytes(), report.durationMs()));
     }
 
     /** Runs until {@link #stop()} or fencing; returns how it ended. */

@@ -305,51 +305,13 @@ public final class Cas {
         }
     }
 
-    /** What {@link #storeStream} stored: the instance, its size, and whether this call made it. */
+    /** What a {@link BlobWriter} stored: the instance, its size, and whether this call made it. */
     public record Streamed(BlobKey key, long size, boolean fresh) {
     }
 
-    /**
-     * Stores the content read from {@code in} (to its end) as the instance with these attributes,
-     * named by the sha256 it hashes to while it is written. Not fsync'd: a caller storing many blobs
-     * (a layer of a pull) syncs the filesystem once ({@link #syncFilesystem}) before a ref names them.
-     */
-    public Streamed storeStream(InputStream in, int mode, long uid, long gid) {
-        Path part = null;
-        try {
-            part = Files.createTempFile(tmp, "stream.", ".part");
-            java.security.MessageDigest sha = Sha256.newDigest();
-            long size = 0;
-            try (OutputStream out = Files.newOutputStream(part, StandardOpenOption.WRITE)) {
-                byte[] buffer = new byte[64 * 1024];
-                for (int n; (n = in.read(buffer)) > 0; ) {
-                    sha.update(buffer, 0, n);
-                    out.write(buffer, 0, n);
-                    size += n;
-                }
-            }
-            BlobKey key = new BlobKey(java.util.HexFormat.of().formatHex(sha.digest()), mode, uid, gid);
-            Path target = instancePath(key);
-            if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                return new Streamed(key, size, false);
-            }
-            if (uid != 0 || gid != 0) {
-                PosixFiles.lchown(part, uid, gid);
-            }
-            PosixFiles.chmod(part, mode); // after chown, which clears setuid/setgid
-            PosixFiles.setModifiedTime(part, BLOB_MTIME);
-            Files.createDirectories(target.getParent());
-            try {
-                Files.createLink(target, part);
-                return new Streamed(key, size, true);
-            } catch (FileAlreadyExistsException raced) {
-                return new Streamed(key, size, false);
-            }
-        } catch (IOException e) {
-            throw IoErrors.classify(e, tmp.toString(), "storing a streamed blob");
-        } finally {
-            deleteQuietly(part);
-        }
+    /** A writer of many blobs from streams (a pull), each named by the digest it hashes to. */
+    public BlobWriter blobWriter() {
+        return new BlobWriter(this);
     }
 
     /** One syncfs(2) for everything written to the CAS's filesystem: cheaper than an fsync per blob. */

@@ -41,6 +41,9 @@ final class FleetAssembleCommand implements Callable<Integer> {
 
         @Option(names = "--manifest", paramLabel = "FILE", description = "A manifest file, sent inline to every node.")
         Path file;
+
+        @Option(names = "--image", paramLabel = "IMAGE", description = "An OCI image every node pulls if it lacks it (host[:port]/repo[:tag]).")
+        String image;
     }
 
     @Option(names = "--volume", paramLabel = "NAME", required = true, description = "The volume to build on every node.")
@@ -63,7 +66,7 @@ final class FleetAssembleCommand implements Callable<Integer> {
         List<String> targets = nodes.resolve(spec.commandLine());
         Manifest manifest = source.file == null ? null : ManifestStore.loadFile(source.file);
         RequestTemplate template = new RequestTemplate(Action.ASSEMBLE, volume, source.ref, manifest,
-                new RequestOptions(replace, true, false, false));
+                new RequestOptions(replace, true, false, false), source.image);
         return FleetRun.run(spec, kafka, targets, template, timeout, output.json);
     }
 }

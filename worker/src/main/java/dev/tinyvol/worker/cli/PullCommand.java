@@ -43,6 +43,9 @@ final class PullCommand implements Callable<Integer> {
     @Mixin
     RegistryOptions registry;
 
+    @Option(names = "--mirror", paramLabel = "UPSTREAM=MIRROR[,MIRROR]", description = "Pull-through caches to ask before a registry (repeatable).")
+    java.util.List<String> mirrors = java.util.List.of();
+
     @Option(names = "--layers", paramLabel = "N", converter = Converters.PositiveCount.class, description = "Layers downloaded side by side (default: ${DEFAULT-VALUE}).")
     int parallelLayers = 3;
 
@@ -51,6 +54,14 @@ final class PullCommand implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    private dev.tinyvol.worker.registry.Mirrors mirrorRules() {
+        try {
+            return dev.tinyvol.worker.registry.Mirrors.parse(String.join(";", mirrors));
+        } catch (TinyVolException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--mirror: " + e.getMessage());
+        }
+    }
 
     @Override
     public Integer call() {
@@ -71,7 +82,7 @@ final class PullCommand implements Callable<Integer> {
         }
         PullReport report;
         try (ConsoleProgress progress = new ConsoleProgress(spec.commandLine().getErr(), !output.json)) {
-            report = new ImagePuller(Cas.create(cas), registry.client(), parallelLayers)
+            report = new ImagePuller(Cas.create(cas), registry.client(), parallelLayers, mirrorRules())
                     .pull(reference, refName, platform, progress);
         }
         PrintWriter out = spec.commandLine().getOut();

@@ -38,7 +38,8 @@ public record WorkerConfig(String node, Path casDir, Path volumesDir, String htt
      * @param caFile            extra CA certificates, or null
      * @param defaultRepository where missing refs are pulled from ({@code host/repo}), or null
      */
-    public record Registry(java.util.Set<String> insecure, Path config, Path caFile, String defaultRepository, int layers) {
+    public record Registry(java.util.Set<String> insecure, Path config, Path caFile, String defaultRepository, int layers,
+                           String mirrors) {
     }
 
     public WorkerConfig {
@@ -136,7 +137,7 @@ public record WorkerConfig(String node, Path casDir, Path volumesDir, String htt
             Registry registry = new Registry(java.util.Arrays.stream(get(REGISTRY_INSECURE, null).split(","))
                     .map(String::strip).filter(h -> !h.isEmpty()).collect(java.util.stream.Collectors.toUnmodifiableSet()),
                     get(REGISTRY_CONFIG, null), get(REGISTRY_CA_FILE, null), get(REGISTRY_DEFAULT_REPOSITORY, null),
-                    get(REGISTRY_LAYERS, null));
+                    get(REGISTRY_LAYERS, null), get(REGISTRY_MIRRORS, null));
             Map<String, String> kafka = new TreeMap<>();
             values.forEach((k, v) -> {
                 if (k.startsWith(KAFKA_PREFIX)) {

@@ -97,6 +97,11 @@ public final class WorkerSettings {
             Setting.Type.STRING, null, "none", "registry.example.com/tinyvol", "Where a manifestRef the node does not have "
                     + "is pulled from: NAME is pulled as <this>:NAME. Unset: a missing ref fails MANIFEST_NOT_FOUND.",
             Setting.Validator.pattern(Pattern.compile("[A-Za-z0-9.:\\[\\]-]+/[a-z0-9._/-]+"), "is not host[:port]/repository"), false);
+    public static final Setting<String> REGISTRY_MIRRORS = new Setting<>("registry.mirrors", Setting.Type.STRING, "", null,
+            "registry.example.com=cache-1.local:5000,cache-2.local:5000", "Pull-through caches asked before a registry: "
+                    + "UPSTREAM=MIRROR[,MIRROR...], rules separated by ';'. What a mirror serves is checked against the "
+                    + "digests as the upstream's would be.",
+            Setting.Validator.pattern(Pattern.compile("[A-Za-z0-9.:,;=\\[\\]_-]*"), "is not UPSTREAM=MIRROR[,MIRROR...][;...]"), false);
     public static final Setting<Integer> REGISTRY_LAYERS = new Setting<>("registry.layers", Setting.Type.INT, 3, null, null,
             "Layers of one image downloaded side by side.", Setting.Validator.range(1, 32), false);
 
@@ -105,7 +110,7 @@ public final class WorkerSettings {
             FILE_THREADS, RETRY_MAX_ATTEMPTS, RETRY_BACKOFF, MAX_BUFFERED, SHUTDOWN_GRACE, ANSWERS_RETENTION,
             TOPIC_REQUESTS, TOPIC_RESULTS, TOPIC_DLQ, TOPICS_CREATE, TOPICS_REQUESTS_PARTITIONS, TOPICS_RESULTS_PARTITIONS,
             TOPICS_REPLICATION_FACTOR, REGISTRY_INSECURE, REGISTRY_CONFIG, REGISTRY_CA_FILE, REGISTRY_DEFAULT_REPOSITORY,
-            REGISTRY_LAYERS);
+            REGISTRY_MIRRORS, REGISTRY_LAYERS);
 
     /** Kafka client keys documented in the shipped file (commented out unless shown with a value). */
     static final List<String[]> KAFKA_EXAMPLES = List.of(

@@ -61,6 +61,16 @@ public final class WorkerMetrics {
         bytes = Counter.builder("tinyvol.bytes").baseUnit("bytes").description("logical bytes of assembled files").register(registry);
     }
 
+    /** A pull that downloaded something, by registry host: layers, bytes and how long it took. */
+    public void pulled(String registry, int layers, long bytes, long durationMs) {
+        Counter.builder("tinyvol.pull.layers").description("image layers downloaded").tag("registry", registry)
+                .register(this.registry).increment(layers);
+        Counter.builder("tinyvol.pull.bytes").baseUnit("bytes").description("image layer bytes downloaded (compressed)")
+                .tag("registry", registry).register(this.registry).increment(bytes);
+        Timer.builder("tinyvol.pull.duration").description("time to pull an image the node lacked").tag("registry", registry)
+                .register(this.registry).record(Duration.ofMillis(durationMs));
+    }
+
     /** Counts a result as committed. */
     public void committed(Result result) {
         String action = result.action() == null ? "UNKNOWN" : result.action().name();

@@ -27,14 +27,40 @@ import java.util.concurrent.atomic.AtomicLongArray;
  */
 public final class ImagePuller {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ImagePuller.class);
+
     private final Cas cas;
     private final RegistryClient registry;
     private final int parallelLayers;
+    private final Mirrors mirrors;
 
     public ImagePuller(Cas cas, RegistryClient registry, int parallelLayers) {
+        this(cas, registry, parallelLayers, Mirrors.NONE);
+    }
+
+    public ImagePuller(Cas cas, RegistryClient registry, int parallelLayers, Mirrors mirrors) {
         this.cas = cas;
         this.registry = registry;
         this.parallelLayers = Math.max(1, parallelLayers);
+        this.mirrors = mirrors;
+    }
+
+    /** The image's manifest from the first source that has it: its mirrors, then its registry. */
+    private record Source(ImageReference image, RegistryClient.Fetched top) {
+    }
+
+    private Source firstSource(ImageReference image) {
+        List<ImageReference> sources = mirrors.sources(image);
+        for (ImageReference source : sources.subList(0, sources.size() - 1)) {
+            try {
+                return new Source(source, registry.manifest(source, source.reference()));
+            } catch (TinyVolException e) {
+                // A mirror that lacks the image, refuses us or is down: the next one, then the upstream.
+                LOG.info("mirror {} did not serve {} ({}: {}); trying the next source", source.registry(), image, e.code(),
+                        e.getMessage());
+            }
+        }
+        return new Source(image, registry.manifest(image, image.reference()));
     }
 
     /**
@@ -47,7 +73,9 @@ public final class ImagePuller {
         ManifestStore refs = new ManifestStore(cas);
         LayerRecords records = new LayerRecords(cas);
 
-        RegistryClient.Fetched top = registry.manifest(image, image.reference());
+        Source source = firstSource(image);
+        RegistryClient.Fetched top = source.top();
+        ImageReference from = source.image(); // where the manifests and blobs come from
         String imageDigest = digestOf(top.body());
         if (image.digest() != null && !image.digest().equals(imageDigest)) {
             throw new TinyVolException(ErrorCode.DIGEST_MISMATCH, image.toString(), "the registry answered " + image
@@ -60,7 +88,7 @@ public final class ImagePuller {
         String type = mediaTypeOf(top);
         if (MediaTypes.isIndex(type)) {
             Descriptor chosen = ImageManifest.select(top.body(), image.toString(), platform);
-            RegistryClient.Fetched m = registry.manifest(image, chosen.digest());
+            RegistryClient.Fetched m = registry.manifest(from, chosen.digest());
             if (!digestOf(m.body()).equals(chosen.digest())) {
                 throw new TinyVolException(ErrorCode.DIGEST_MISMATCH, image.toString(), "the manifest for " + platform
                         + " hashes to " + digestOf(m.body()) + ", not " + chosen.digest() + " as the index says");
@@ -95,8 +123,11 @@ public final class ImagePuller {
         List<String> warnings = new ArrayList<>();
         long[] newBlobs = {0};
         long pulledBytes;
+        long t0 = System.nanoTime();
+        long t1 = t0;
         try {
-            pulledBytes = download(image, layers, missing, ops, warnings, newBlobs, toDownload, progress);
+            pulledBytes = download(from, layers, missing, ops, warnings, newBlobs, toDownload, progress);
+            t1 = System.nanoTime();
         } finally {
             // Blobs on disk before anything names them; then the layers that finished are recorded,
             // so a pull that failed (a layer damaged, the registry gone) resumes without them.
@@ -118,8 +149,11 @@ public final class ImagePuller {
             throw new TinyVolException(ErrorCode.valueOf(e.problem().name()), e.field(), "the tree of " + image
                     + " cannot be a volume: " + e.getMessage(), e);
         }
+        long t2 = System.nanoTime();
         refs.save(refName, result);
         records.putImage(imageDigest, refName);
+        LOG.debug("pulled {}: manifests {} ms, download+unpack {} ms, sync+records+tree {} ms, ref {} ms", image,
+                (t0 - start) / 1_000_000, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (System.nanoTime() - t2) / 1_000_000);
         return new PullReport(image.toString(), imageDigest, refName, false, layers.size(), missing.size(), pulledBytes,
                 newBlobs[0], result.entries().size(), elapsedMs(start), warnings);
     }
@@ -137,13 +171,13 @@ public final class ImagePuller {
             t.setDaemon(true);
             return t;
         });
-        try {
+        try (dev.tinyvol.worker.cas.BlobWriter blobs = cas.blobWriter()) {
             List<Future<LayerUnpacker.Unpacked>> tasks = new ArrayList<>();
             for (int i : missing) {
                 Descriptor layer = layers.get(i);
                 tasks.add(pool.submit(() -> {
                     try (InputStream in = registry.blob(image, layer.digest())) {
-                        return new LayerUnpacker(cas).unpack(layer, in, n -> {
+                        return new LayerUnpacker(blobs).unpack(layer, in, n -> {
                             long before = read.getAndSet(i, n);
                             progress.update("downloading", sum.addAndGet(n - before), total);
                         });

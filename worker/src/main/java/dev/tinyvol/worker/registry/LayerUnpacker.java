@@ -28,10 +28,10 @@ import org.apache.commons.compress.compressors.zstandard.ZstdCompressorInputStre
  */
 final class LayerUnpacker {
 
-    private final Cas cas;
+    private final dev.tinyvol.worker.cas.BlobWriter blobs;
 
-    LayerUnpacker(Cas cas) {
-        this.cas = cas;
+    LayerUnpacker(dev.tinyvol.worker.cas.BlobWriter blobs) {
+        this.blobs = blobs;
     }
 
     /** A layer's operations, the warnings for entries skipped, and what was downloaded. */
@@ -85,7 +85,7 @@ final class LayerUnpacker {
                 } else if (entry.isLink()) {
                     ops.add(new LayerOp.HardLink(path, LayerPaths.normalize(entry.getLinkName(), layer.digest())));
                 } else if (isRegularFile(entry)) {
-                    Cas.Streamed blob = cas.storeStream(tar, mode, uid, gid);
+                    Cas.Streamed blob = blobs.store(tar, mode, uid, gid);
                     newBlobs += blob.fresh() ? 1 : 0;
                     ops.add(new LayerOp.Put(path, new FileEntry(blob.key().digest(), mode, uid, gid)));
                 } else {

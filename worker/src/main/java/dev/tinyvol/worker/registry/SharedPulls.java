@@ -17,12 +17,18 @@ public final class SharedPulls {
     private final String platform;
     private final String defaultRepository;
     private final Map<String, CompletableFuture<PullReport>> running = new ConcurrentHashMap<>();
+    private final java.util.function.BiConsumer<ImageReference, PullReport> onPulled;
 
-    /** @param defaultRepository {@code host/repo} missing refs are pulled from ({@code host/repo:NAME}), or null */
-    public SharedPulls(ImagePuller puller, String platform, String defaultRepository) {
+    /**
+     * @param defaultRepository {@code host/repo} missing refs are pulled from ({@code host/repo:NAME}), or null
+     * @param onPulled          told of every pull that downloaded something (metrics)
+     */
+    public SharedPulls(ImagePuller puller, String platform, String defaultRepository,
+                       java.util.function.BiConsumer<ImageReference, PullReport> onPulled) {
         this.puller = puller;
         this.platform = platform;
         this.defaultRepository = defaultRepository;
+        this.onPulled = onPulled;
     }
 
     /** Pulls {@code image} (stored under its default ref name) unless another request is pulling it now. */
@@ -57,6 +63,9 @@ public final class SharedPulls {
         }
         try {
             PullReport report = puller.pull(image, ref, platform, Progress.NONE);
+            if (!report.cached()) {
+                onPulled.accept(image, report);
+            }
             mine.complete(report);
             return report;
         } catch (RuntimeException e) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tinyvol.messages.event.Result;
 import dev.tinyvol.messages.event.Status;
 import dev.tinyvol.worker.testing.LocalRegistry;
+import dev.tinyvol.worker.testing.Scrape;
 import dev.tinyvol.worker.testing.TestImages;
 import dev.tinyvol.worker.testing.TestImages.Compression;
 import dev.tinyvol.worker.testing.TestImages.Layer;
@@ -40,6 +41,7 @@ class PullOnDemandTest {
     static String node;
     static Layer base;
     static Layer app;
+    static int httpPort;
 
     @BeforeAll
     static void start() throws Exception {
@@ -53,8 +55,11 @@ class PullOnDemandTest {
         Layer nginx = TestImages.layer(Compression.GZIP, tar -> tar.file("etc/os-release", "ID=nginx\n", 0644));
         TestImages.push(push, ImageReference.parse(registry.host() + "/fleet/refs:nginx-1.27"), List.of(nginx), "amd64");
         node = "pull-" + UUID.randomUUID().toString().substring(0, 8);
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            httpPort = free.getLocalPort();
+        }
         worker = new WorkerFixture(node, tmp.resolve("cas"), tmp.resolve("volumes"),
-                Map.of("registry.default.repository", registry.host() + "/fleet/refs"));
+                Map.of("registry.default.repository", registry.host() + "/fleet/refs", "http.port", String.valueOf(httpPort)));
         client = new WorkerFixture.Client();
     }
 
@@ -89,6 +94,11 @@ class PullOnDemandTest {
         assertEquals(0, second.pulledLayers(), "every further volume of a pulled image at assembly speed");
         assertEquals(0, second.pulledBytes());
         assertEquals(first.imageDigest(), second.imageDigest());
+
+        // Pulls are metrics too, by registry.
+        Scrape metrics = Scrape.of(httpPort);
+        assertTrue(metrics.sum("tinyvol_pull_bytes_total", "registry=\"" + registry.host() + "\"") >= first.pulledBytes(), "pull bytes");
+        assertTrue(metrics.sum("tinyvol_pull_layers_total", "registry=\"" + registry.host() + "\"") >= 2, "pull layers");
     }
 
     @Test
