@@ -89,7 +89,14 @@ public final class BlobWriter implements AutoCloseable {
                 placed = true;
                 return new Cas.Streamed(key, size, true);
             } catch (FileAlreadyExistsException already) {
-                return new Cas.Streamed(key, size, false); // stored before, by this pull or another
+                // Stored before, by this pull or another; unless a power loss before a sync cut it short
+                // (its name and size say so): then this whole copy takes its place.
+                if (objects.stat(Cas.instanceName(key)).size() == size) {
+                    return new Cas.Streamed(key, size, false);
+                }
+                tmp.rename(name, objects, Cas.instanceName(key), DirFd.RenameMode.REPLACE);
+                placed = true;
+                return new Cas.Streamed(key, size, true);
             }
         } catch (ReadFailure e) {
             throw e.source;

@@ -149,9 +149,22 @@ public final class Cas {
 
     /** Looks at an instance without making or changing it (beyond restoring a touched mtime). */
     public InstanceState inspect(BlobKey key) {
+        return inspect(key, -1);
+    }
+
+    /**
+     * As {@link #inspect(BlobKey)}, and an instance whose size is not {@code expectedSize} (when not
+     * -1) is DAMAGED: what a power loss before the ingest's syncfs can leave (a name, a fixed mtime,
+     * and fewer bytes than the content it is named by).
+     */
+    public InstanceState inspect(BlobKey key, long expectedSize) {
         Path path = instancePath(key);
         try {
-            checked(key, path, basicStat(path));
+            BasicFileAttributes stat = basicStat(path);
+            if (expectedSize >= 0 && stat.isRegularFile() && stat.size() != expectedSize) {
+                return InstanceState.DAMAGED;
+            }
+            checked(key, path, stat);
             return InstanceState.INTACT;
         } catch (NoSuchFileException e) {
             return InstanceState.MISSING;
@@ -258,10 +271,22 @@ public final class Cas {
      * @return true if this call stored it, false if it was there already
      */
     public boolean store(BlobKey key, Path source) {
+        return store(key, source, true);
+    }
+
+    /**
+     * As {@link #store(BlobKey, Path)} without the fsync: for a caller storing many blobs (an ingest),
+     * which makes them durable with one {@link #syncFilesystem()} before a ref names them.
+     */
+    public boolean storeUnsynced(BlobKey key, Path source) {
+        return store(key, source, false);
+    }
+
+    private boolean store(BlobKey key, Path source, boolean fsync) {
         Path target = instancePath(key);
         Path part = null;
         try {
-            part = verifiedCopy(key, source);
+            part = verifiedCopy(key, source, fsync);
             Files.createDirectories(target.getParent());
             try {
                 Files.createLink(target, part);
@@ -277,7 +302,7 @@ public final class Cas {
     }
 
     /** A copy of {@code source} in tmp/ with the instance's attributes, fsync'd, refused unless it hashes to the key. */
-    private Path verifiedCopy(BlobKey key, Path source) throws IOException {
+    private Path verifiedCopy(BlobKey key, Path source, boolean fsync) throws IOException {
         Path part = Files.createTempFile(tmp, key.digest().substring(0, 12) + ".", ".part");
         boolean done = false;
         try {
@@ -294,7 +319,9 @@ public final class Cas {
                 }
                 PosixFiles.chmod(part, key.mode()); // after chown, which clears setuid/setgid
                 PosixFiles.setModifiedTime(part, BLOB_MTIME);
-                channel.force(true);
+                if (fsync) {
+                    channel.force(true);
+                }
             }
             done = true;
             return part;
@@ -337,12 +364,18 @@ public final class Cas {
     public boolean replace(BlobKey key, Path source) {
         Path target = instancePath(key);
         synchronized (repairLocks[Math.floorMod(key.hashCode(), repairLocks.length)]) {
-            if (inspect(key) == InstanceState.INTACT) {
+            long expected;
+            try {
+                expected = Files.size(source);
+            } catch (IOException e) {
+                throw IoErrors.classify(e, source.toString(), "reading " + source);
+            }
+            if (inspect(key, expected) == InstanceState.INTACT) {
                 return false;
             }
             Path part = null;
             try {
-                part = verifiedCopy(key, source);
+                part = verifiedCopy(key, source, true);
                 Files.createDirectories(target.getParent());
                 Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 part = null;
@@ -351,20 +384,6 @@ public final class Cas {
                 throw IoErrors.classify(e, target.toString(), "replacing damaged blob " + key);
             } finally {
                 deleteQuietly(part);
-            }
-        }
-    }
-
-    /** fsync the shard directories that new instances were linked into. */
-    public void syncShards(Iterable<String> digests) {
-        Set<String> shards = new TreeSet<>();
-        digests.forEach(d -> shards.add(d.substring(0, 2)));
-        for (String shard : shards) {
-            Path dir = objects.resolve(shard);
-            try {
-                PosixFiles.fsyncDirectory(dir);
-            } catch (IOException e) {
-                throw IoErrors.classify(e, dir.toString(), "syncing CAS directory");
             }
         }
     }

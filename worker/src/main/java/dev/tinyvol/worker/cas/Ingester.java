@@ -93,7 +93,11 @@ public final class Ingester {
         } finally {
             pool.shutdownNow();
         }
-        cas.syncShards(newDigests);
+        if (!newDigests.isEmpty()) {
+            // One syncfs for every blob and directory entry written, before the ref names them (ostree's
+            // way): an fsync per blob made ingest 2,500 files/s on a fresh ext4.
+            cas.syncFilesystem();
+        }
 
         TreeMap<String, ManifestEntry> entries = new TreeMap<>(scan.others);
         entries.putAll(files);
@@ -125,7 +129,7 @@ public final class Ingester {
             throw IoErrors.classify(e, rel, "reading " + file);
         }
         BlobKey key = format == 1 ? BlobKey.bare(digest) : new BlobKey(digest, stat.permissions(), stat.uid(), stat.gid());
-        Cas.InstanceState state = cas.inspect(key);
+        Cas.InstanceState state = cas.inspect(key, stat.size());
         boolean stored = false;
         if (state == Cas.InstanceState.DAMAGED) {
             stored = cas.replace(key, file); // false: another thread repaired it first
@@ -133,7 +137,7 @@ public final class Ingester {
                 warnings.add("blob " + key + " had been changed through a link; replaced with the content of " + rel);
             }
         } else if (state == Cas.InstanceState.MISSING) {
-            stored = cas.store(key, file); // false: another thread stored the same instance first
+            stored = cas.storeUnsynced(key, file); // false: another thread stored the same instance first
         }
         if (stored) {
             newDigests.add(digest);

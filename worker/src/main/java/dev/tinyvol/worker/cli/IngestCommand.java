@@ -19,8 +19,7 @@ import picocli.CommandLine.Parameters;
                 "Stores every regular file of DIR in the CAS once per (content, mode, owner) and writes a "
                 + "manifest of the tree under refs/NAME.json. v2 (the default) keeps modes, owners, symlinks and "
                 + "empty directories; v1 keeps regular files only, all as mode 0444 root. Device nodes, fifos and "
-                + "sockets are skipped with a warning naming each. Blobs are fsync'd before they are renamed into "
-                + "place."})
+                + "sockets are skipped with a warning naming each. New blobs are made durable with one syncfs of the CAS filesystem before the ref is written."})
 final class IngestCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "DIR", description = "The tree to ingest.")

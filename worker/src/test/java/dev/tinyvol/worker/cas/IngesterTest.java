@@ -70,6 +70,24 @@ class IngesterTest {
     }
 
     @Test
+    void aBlobCutShortAsAPowerLossBeforeTheSyncLeavesItIsStoredAgain() throws Exception {
+        // Blobs are made durable by one syncfs before the ref: a power loss before it can leave an
+        // instance with its name and its fixed mtime but fewer bytes. The next ingest must not trust it.
+        Path src = Trees.rootfs(tmp.resolve("src"));
+        Cas cas = Cas.create(tmp.resolve("cas"));
+        new Ingester(cas, 2).ingest(src, "rootfs", 2, dev.tinyvol.worker.progress.Progress.NONE);
+        FileEntry conf = (FileEntry) new ManifestStore(cas).load("rootfs").entries().get("etc/app.conf");
+        Path instance = cas.instancePath(BlobKey.of(conf));
+        java.nio.file.Files.write(instance, new byte[0]); // what the disk kept of it
+        dev.tinyvol.worker.posix.PosixFiles.setModifiedTime(instance, Cas.BLOB_MTIME);
+
+        IngestReport again = new Ingester(cas, 2).ingest(src, "rootfs", 2, dev.tinyvol.worker.progress.Progress.NONE);
+        assertEquals(java.nio.file.Files.size(src.resolve("etc/app.conf")), java.nio.file.Files.size(instance));
+        assertEquals(conf.digest(), Sha256.of(instance));
+        assertTrue(again.warnings().stream().anyMatch(w -> w.contains("replaced with the content of etc/app.conf")), again.warnings().toString());
+    }
+
+    @Test
     void v1KeepsRegularFilesOnlyAsBareBlobs() throws Exception {
         Path src = Trees.rootfs(tmp.resolve("src"));
         Cas cas = Cas.create(tmp.resolve("cas"));
