@@ -139,6 +139,25 @@ public final class ManifestStore {
         }
     }
 
+    /**
+     * Removes a ref (its JSON and compact form). Its blobs stay until a gc finds nothing uses them;
+     * volumes built from it keep their own copy of the manifest and still verify.
+     */
+    public void remove(String ref) {
+        requireRefName(ref);
+        Path file = refPath(ref);
+        try {
+            if (!Files.deleteIfExists(file)) {
+                throw new TinyVolException(ErrorCode.MANIFEST_NOT_FOUND, ref, "no manifest named '" + ref + "' in "
+                        + cas.refsDir() + "; 'tinyvol cas refs --cas " + cas.root() + "' lists those there are");
+            }
+            Files.deleteIfExists(compactPath(ref));
+            PosixFiles.fsyncDirectory(cas.refsDir());
+        } catch (IOException e) {
+            throw IoErrors.classify(e, file.toString(), "removing manifest '" + ref + "'");
+        }
+    }
+
     public List<String> refs() {
         List<String> names = new ArrayList<>();
         try (Stream<Path> files = Files.list(cas.refsDir())) {

@@ -13,10 +13,13 @@ import picocli.CommandLine.Option;
 
 /** {@code tinyvol cas refs --cas C}. */
 @Command(name = "refs", header = "Lists the manifests stored in the CAS.",
-        mixinStandardHelpOptions = true)
+        mixinStandardHelpOptions = true, subcommands = RefsRemoveCommand.class,
+        description = {"Lists the refs with their entries, files and logical bytes (with --json, each as an object); "
+                + "'cas refs rm NAME...' removes some."})
 final class RefsCommand implements Callable<Integer> {
 
-    @Option(names = "--cas", paramLabel = "DIR", required = true, description = "The CAS.")
+    // Not "required": picocli would then ask for it before 'refs rm', which takes its own.
+    @Option(names = "--cas", paramLabel = "DIR", description = "The CAS (required).")
     Path cas;
 
     @Mixin
@@ -27,12 +30,20 @@ final class RefsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<String> refs = new ManifestStore(Cas.open(cas)).refs();
+        if (cas == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Missing required option: '--cas=DIR'");
+        }
+        Cas store = Cas.open(cas);
+        ManifestStore manifests = new ManifestStore(store);
+        java.util.Map<dev.tinyvol.worker.cas.BlobKey, Long> sizes = new java.util.HashMap<>();
+        List<dev.tinyvol.worker.cas.StoreStats.RefStats> refs = manifests.refs().stream()
+                .map(r -> dev.tinyvol.worker.cas.StoreStats.of(store, r, manifests.load(r), sizes)).toList();
         PrintWriter out = spec.commandLine().getOut();
         if (output.json) {
             Output.json(out, refs);
         } else {
-            refs.forEach(out::println);
+            out.printf("%-40s %9s %9s %12s%n", "REF", "ENTRIES", "FILES", "SIZE");
+            refs.forEach(r -> out.printf("%-40s %9d %9d %12s%n", r.ref(), r.entries(), r.files(), Output.bytes(r.bytes())));
             out.flush();
         }
         return 0;

@@ -1,0 +1,54 @@
+package dev.tinyvol.worker.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tinyvol.worker.testing.Trees;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code cas refs} with sizes, {@code cas refs rm}, and {@code cas stats}' dedup ratio on two refs of one tree. */
+class RefsAndStatsTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void refsShowTheirSizeStatsShowTheSharingAndRmRemovesOnlyWhatItNames() throws Exception {
+        Path src = Trees.rootfs(tmp.resolve("src"));
+        Path cas = tmp.resolve("cas");
+        assertEquals(0, CliTest.tinyvol("cas", "ingest", src, "--cas", cas, "--ref", "a").exit());
+        assertEquals(0, CliTest.tinyvol("cas", "ingest", src, "--cas", cas, "--ref", "b").exit());
+        long files;
+        long bytes;
+        try (var all = Files.walk(src)) {
+            var regular = all.filter(p -> Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).toList();
+            files = regular.size();
+            bytes = 0;
+            for (Path p : regular) {
+                bytes += Files.size(p);
+            }
+        }
+
+        JsonNode refs = new ObjectMapper().readTree(CliTest.tinyvol("cas", "refs", "--cas", cas, "--json").out());
+        assertEquals(2, refs.size());
+        assertEquals(files, refs.get(0).get("files").asLong());
+        assertEquals(bytes, refs.get(0).get("bytes").asLong(), "logical bytes: the sum of the files' sizes");
+
+        JsonNode stats = new ObjectMapper().readTree(CliTest.tinyvol("cas", "stats", "--cas", cas, "--json").out());
+        assertEquals(2 * bytes, stats.get("logicalBytes").asLong());
+        assertTrue(stats.get("dedupRatio").asDouble() >= 2.0, "two refs of one tree share every blob: " + stats);
+
+        CliTest.Run refused = CliTest.tinyvol("cas", "refs", "rm", "a", "nosuch", "--cas", cas);
+        assertEquals(TinyVolCli.FAILED, refused.exit());
+        assertTrue(refused.err().contains("MANIFEST_NOT_FOUND") && refused.err().contains("nosuch"), refused.err());
+        assertTrue(Files.exists(cas.resolve("refs/a.json")), "nothing is removed when one name is wrong");
+        assertEquals(0, CliTest.tinyvol("cas", "refs", "rm", "a", "--cas", cas).exit());
+        assertEquals(false, Files.exists(cas.resolve("refs/a.json")) || Files.exists(cas.resolve("refs/a.tvm")));
+        assertTrue(Files.exists(cas.resolve("refs/b.json")));
+    }
+}
