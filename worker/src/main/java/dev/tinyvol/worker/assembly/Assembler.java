@@ -104,7 +104,9 @@ public final class Assembler {
             }
             // Blob checks (a stat per distinct blob) and the manifest's identity run on the checker
             // thread while directories are made: mkdir leaves the CPUs idle on a busy filesystem.
-            try (DirFd objects = openObjects()) {
+            // From the blob checks to the volume's record written (its manifest kept, so a gc sees it), no
+            // gc may remove a blob this assembly links.
+            try (dev.tinyvol.worker.cas.StoreLock.Held linking = cas.lock().shared(); DirFd objects = openObjects()) {
                 return build(volume, manifest, source, options, progress, start, target, existing, knownId, objects);
             }
         }

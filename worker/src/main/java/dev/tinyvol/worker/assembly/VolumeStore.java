@@ -255,8 +255,21 @@ public final class VolumeStore {
         }
     }
 
-    /** Removes kept manifests no volume record refers to any more; returns how many. */
-    public int pruneKeptManifests() {
+    /**
+     * The manifests this node's volumes were built from, for a gc's mark: the kept manifest of every
+     * volume record. Called by a gc under the CAS lock held exclusive, so no assembly is between
+     * keeping its manifest and writing its record. (A volume whose record is unreadable still links
+     * its blobs, and a gc keeps every instance something else links.)
+     */
+    public List<Manifest> manifestsInUse() {
+        List<Manifest> inUse = new java.util.ArrayList<>();
+        for (String id : manifestIdsInUse()) {
+            keptManifest(id).ifPresent(inUse::add);
+        }
+        return inUse;
+    }
+
+    private java.util.Set<String> manifestIdsInUse() {
         java.util.Set<String> inUse = new java.util.HashSet<>();
         try (Stream<Path> files = Files.list(records)) {
             for (Path f : (Iterable<Path>) files::iterator) {
@@ -268,6 +281,12 @@ public final class VolumeStore {
         } catch (IOException e) {
             throw IoErrors.classify(e, records.toString(), "listing volume records");
         }
+        return inUse;
+    }
+
+    /** Removes kept manifests no volume record refers to any more; returns how many. */
+    public int pruneKeptManifests() {
+        java.util.Set<String> inUse = manifestIdsInUse();
         int removed = 0;
         try (Stream<Path> files = Files.list(manifests)) {
             for (Path f : (Iterable<Path>) files::iterator) {

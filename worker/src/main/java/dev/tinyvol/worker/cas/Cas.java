@@ -336,6 +336,11 @@ public final class Cas {
     public record Streamed(BlobKey key, long size, boolean fresh) {
     }
 
+    /** Shared while blobs are named or linked (ingest, pull, assembly); exclusive for a gc. */
+    public StoreLock lock() {
+        return StoreLock.of(this);
+    }
+
     /** A writer of many blobs from streams (a pull), each named by the digest it hashes to. */
     public BlobWriter blobWriter() {
         return new BlobWriter(this);

@@ -65,6 +65,14 @@ public final class Ingester {
         }
         List<String> warnings = Collections.synchronizedList(new ArrayList<>());
         Scan scan = scan(source, format, warnings, progress);
+        // From the first blob checked to the ref written, no gc may remove what this ingest relies on.
+        try (StoreLock.Held writing = cas.lock().shared()) {
+            return store(source, ref, format, progress, start, warnings, scan);
+        }
+    }
+
+    private IngestReport store(Path source, String ref, int format, Progress progress, long start, List<String> warnings,
+                               Scan scan) {
 
         Map<String, FileEntry> files = new ConcurrentHashMap<>();
         Set<String> newDigests = ConcurrentHashMap.newKeySet();

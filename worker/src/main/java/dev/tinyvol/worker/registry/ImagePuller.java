@@ -68,6 +68,13 @@ public final class ImagePuller {
      * @param platform {@code os/arch[/variant]}, for an index
      */
     public PullReport pull(ImageReference image, String ref, String platform, Progress progress) {
+        // From the layer records read to the ref written, no gc may remove what this pull relies on.
+        try (dev.tinyvol.worker.cas.StoreLock.Held writing = cas.lock().shared()) {
+            return pullHeld(image, ref, platform, progress);
+        }
+    }
+
+    private PullReport pullHeld(ImageReference image, String ref, String platform, Progress progress) {
         long start = System.nanoTime();
         String refName = ref != null ? ref : image.defaultRefName();
         ManifestStore refs = new ManifestStore(cas);
