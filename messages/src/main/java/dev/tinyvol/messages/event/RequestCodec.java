@@ -109,15 +109,15 @@ public final class RequestCodec {
         private Action readAction() {
             JsonNode value = root.get("action");
             if (value == null || value.isNull()) {
-                throw invalid("action", "is required: one of ASSEMBLE, TEARDOWN, VERIFY, LIST, PURGE");
+                throw invalid("action", "is required: one of " + Action.names());
             }
             if (!value.isTextual()) {
-                throw invalid("action", "must be a string: one of ASSEMBLE, TEARDOWN, VERIFY, LIST, PURGE");
+                throw invalid("action", "must be a string: one of " + Action.names());
             }
             try {
                 return Action.valueOf(value.textValue().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw invalid("action", "\"" + value.textValue() + "\" is not one of ASSEMBLE, TEARDOWN, VERIFY, LIST, PURGE");
+                throw invalid("action", "\"" + value.textValue() + "\" is not one of " + Action.names());
             }
         }
 

@@ -16,13 +16,26 @@ import java.util.List;
  * @param pulledLayers layers downloaded for it (0 when the node had them all)
  * @param pulledBytes  bytes downloaded for it
  * @param pullMs       time spent pulling (0 when nothing was pulled)
+ * @param gc           GC: what was reclaimed; otherwise null
  */
 public record Result(int schemaVersion, String requestId, String correlationId, Action action, String node, String volume,
                      Status status, String outcome, String targetDir, long filesLinked, long filesCopied, long symlinks,
                      long dirsCreated, long bytes, long durationMs, int attempts, List<ResultError> errors,
                      List<String> warnings, Instant startedAt, Instant finishedAt, String workerVersion,
                      List<VolumeSummary> volumes, VerifySummary verify, String imageDigest, int pulledLayers,
-                     long pulledBytes, long pullMs) {
+                     long pulledBytes, long pullMs, GcSummary gc) {
+
+    /** A result without a gc (every action but GC). */
+    public Result(int schemaVersion, String requestId, String correlationId, Action action, String node, String volume,
+                  Status status, String outcome, String targetDir, long filesLinked, long filesCopied, long symlinks,
+                  long dirsCreated, long bytes, long durationMs, int attempts, List<ResultError> errors,
+                  List<String> warnings, Instant startedAt, Instant finishedAt, String workerVersion,
+                  List<VolumeSummary> volumes, VerifySummary verify, String imageDigest, int pulledLayers,
+                  long pulledBytes, long pullMs) {
+        this(schemaVersion, requestId, correlationId, action, node, volume, status, outcome, targetDir, filesLinked,
+                filesCopied, symlinks, dirsCreated, bytes, durationMs, attempts, errors, warnings, startedAt, finishedAt,
+                workerVersion, volumes, verify, imageDigest, pulledLayers, pulledBytes, pullMs, null);
+    }
 
     /** A result without a pull (every action but one naming an image). */
     public Result(int schemaVersion, String requestId, String correlationId, Action action, String node, String volume,

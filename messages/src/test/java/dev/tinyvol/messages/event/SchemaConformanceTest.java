@@ -72,7 +72,9 @@ class SchemaConformanceTest {
         Result pulled = new Result(1, "r-5", null, Action.ASSEMBLE, "node-001", "web-2", Status.SUCCEEDED, "BUILT",
                 "/var/lib/tinyvol/volumes/web-2", 100, 0, 5, 10, 4096, 900, 1, List.of(), List.of(), now, now, "0.1.0", List.of(), null,
                 "sha256:" + "c".repeat(64), 3, 123_456, 800);
-        for (Result r : List.of(ok, rejected, list, verify, pulled)) {
+        Result gc = new Result(1, "r-6", null, Action.GC, "node-001", null, Status.SUCCEEDED, "COLLECTED", null, 0, 0, 0, 0,
+                4096, 30, 1, List.of(), List.of(), now, now, "0.1.0", List.of(), null, null, 0, 0, 0, new GcSummary(2, 3, 4096, 100));
+        for (Result r : List.of(ok, rejected, list, verify, pulled, gc)) {
             byte[] json = ResultCodec.encode(r);
             assertEquals(List.of(), schema.validate(JSON.readTree(json)), new String(json));
             assertEquals(r, ResultCodec.decode(json));

@@ -38,7 +38,7 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--node", required = true, converter = Converters.NodeId.class, description = "The node to send to.")
     String node;
 
-    @Option(names = "--action", required = true, description = "ASSEMBLE, TEARDOWN, VERIFY, LIST or PURGE.")
+    @Option(names = "--action", required = true, description = "ASSEMBLE, TEARDOWN, VERIFY, LIST, PURGE or GC.")
     Action action;
 
     @Option(names = "--volume", description = "The volume (ASSEMBLE, TEARDOWN, VERIFY).")

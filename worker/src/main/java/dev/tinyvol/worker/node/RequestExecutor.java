@@ -181,6 +181,15 @@ public final class RequestExecutor {
                 }
                 out.outcome = request.options().dryRun() ? "WOULD_REMOVE" : "REMOVED";
             }
+            case GC -> {
+                // A barrier like PURGE; within it, the CAS lock keeps it apart from pulls and ingests too.
+                var r = new dev.tinyvol.worker.cas.GarbageCollector(volumes.cas(), volumes.volumes()::manifestsInUse)
+                        .collect(request.options().dryRun());
+                out.outcome = request.options().dryRun() ? "WOULD_REMOVE" : "COLLECTED";
+                out.bytes = r.bytesReclaimed();
+                out.gc = new dev.tinyvol.messages.event.GcSummary(r.blobsRemoved(), r.instancesRemoved(), r.bytesReclaimed(),
+                        r.liveInstances());
+            }
         }
     }
 

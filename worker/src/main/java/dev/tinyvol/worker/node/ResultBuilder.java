@@ -42,6 +42,7 @@ public final class ResultBuilder {
     int pulledLayers;
     long pulledBytes;
     long pullMs;
+    dev.tinyvol.messages.event.GcSummary gc;
 
     private ResultBuilder(String requestId, String correlationId, Action action, String node, String volume, Instant started) {
         this.requestId = requestId;
@@ -93,6 +94,7 @@ public final class ResultBuilder {
         pulledLayers = 0;
         pulledBytes = 0;
         pullMs = 0;
+        gc = null;
     }
 
     void fail(ResultError error) {
@@ -103,6 +105,6 @@ public final class ResultBuilder {
     public Result build(int attempts, long durationMs, Instant finished) {
         return new Result(Request.SCHEMA_VERSION, requestId, correlationId, action, node, volume, status, outcome,
                 targetDir, filesLinked, filesCopied, symlinks, dirsCreated, bytes, durationMs, attempts, errors, warnings,
-                started, finished, RequestExecutor.VERSION, volumes, verify, imageDigest, pulledLayers, pulledBytes, pullMs);
+                started, finished, RequestExecutor.VERSION, volumes, verify, imageDigest, pulledLayers, pulledBytes, pullMs, gc);
     }
 }

@@ -209,6 +209,27 @@ class WorkerPipelineTest {
     }
 
     @Test
+    void gcIsANodeWideRequestThatKeepsWhatVolumesUse() throws Exception {
+        Result built = answer("gc-1", "{\"requestId\":\"$ID\",\"action\":\"ASSEMBLE\",\"node\":\"$NODE\",\"volume\":\"gc-1\",\"manifestRef\":\"rootfs\"}");
+        assertEquals(Status.SUCCEEDED, built.status());
+        // Content no ref or volume uses: what a GC is for.
+        Path orphan = worker.cas.resolve("objects/ab/ab" + "0".repeat(62));
+        Files.createDirectories(orphan.getParent());
+        Files.writeString(orphan, "nobody's\n");
+        Result dry = answer("*", "{\"requestId\":\"$ID\",\"action\":\"GC\",\"node\":\"$NODE\",\"options\":{\"dryRun\":true}}");
+        assertEquals("WOULD_REMOVE", dry.outcome());
+        assertTrue(Files.exists(orphan));
+        Result gc = answer("*", "{\"requestId\":\"$ID\",\"action\":\"GC\",\"node\":\"$NODE\"}");
+        assertEquals(Status.SUCCEEDED, gc.status(), gc.errors().toString());
+        assertEquals("COLLECTED", gc.outcome());
+        assertTrue(gc.gc().blobsRemoved() >= 1 && gc.gc().bytesReclaimed() >= "nobody's\n".length(), gc.gc().toString());
+        assertFalse(Files.exists(orphan));
+        Result verified = answer("gc-1", "{\"requestId\":\"$ID\",\"action\":\"VERIFY\",\"node\":\"$NODE\",\"volume\":\"gc-1\",\"options\":{\"verify\":true}}");
+        assertEquals(0, verified.verify().mismatched() + verified.verify().missing(), "the volume's blobs were all kept");
+        assertEquals(Status.SUCCEEDED, verified.status());
+    }
+
+    @Test
     void anotherManifestOnAnExistingVolumeFailsUnlessReplace() {
         answer("dup", "{\"requestId\":\"$ID\",\"action\":\"ASSEMBLE\",\"node\":\"$NODE\",\"volume\":\"dup\",\"manifestRef\":\"rootfs\"}");
         String other = "{\"version\":2,\"entries\":{\"only\":{\"digest\":\"" + sha("mine\n") + "\",\"mode\":\"0600\",\"uid\":1000,\"gid\":1000}}}";
