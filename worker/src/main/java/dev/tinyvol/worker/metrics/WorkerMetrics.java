@@ -90,6 +90,12 @@ public final class WorkerMetrics {
         if (result.attempts() > 1) {
             retries.increment(result.attempts() - 1);
         }
+        if (result.gc() != null && result.status() == Status.SUCCEEDED) {
+            Counter.builder("tinyvol.cas.reclaimed").baseUnit("bytes").description("bytes a GC request reclaimed in the CAS")
+                    .register(registry).increment(result.gc().bytesReclaimed());
+            Timer.builder("tinyvol.cas.gc.duration").description("time a GC request took").register(registry)
+                    .record(Duration.ofMillis(result.durationMs()));
+        }
     }
 
     public void deadLettered() {

@@ -15,6 +15,7 @@ import dev.tinyvol.worker.testing.TestKafka;
 import dev.tinyvol.worker.testing.Trees;
 import dev.tinyvol.worker.testing.WorkerFixture;
 import java.nio.charset.StandardCharsets;
+import dev.tinyvol.worker.testing.Scrape;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -227,6 +228,9 @@ class WorkerPipelineTest {
         Result verified = answer("gc-1", "{\"requestId\":\"$ID\",\"action\":\"VERIFY\",\"node\":\"$NODE\",\"volume\":\"gc-1\",\"options\":{\"verify\":true}}");
         assertEquals(0, verified.verify().mismatched() + verified.verify().missing(), "the volume's blobs were all kept");
         assertEquals(Status.SUCCEEDED, verified.status());
+        Scrape metrics = Scrape.of(httpPort);
+        assertTrue(metrics.sum("tinyvol_cas_reclaimed_bytes_total") >= gc.gc().bytesReclaimed(), "reclaimed bytes as a metric");
+        assertTrue(metrics.sum("tinyvol_cas_gc_duration_seconds_count") >= 1, "gc duration as a metric");
     }
 
     @Test
