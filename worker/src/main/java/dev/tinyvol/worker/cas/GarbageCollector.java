@@ -133,11 +133,11 @@ public final class GarbageCollector {
             return 0;
         }
         long removed = 0;
+        var json = new com.fasterxml.jackson.databind.ObjectMapper(); // one for all records, not one each
         try (Stream<Path> records = Files.list(dir)) {
             for (Path record : records.toList()) {
-                String text = Files.readString(record);
                 boolean stale = false;
-                var root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(text);
+                var root = json.readTree(record.toFile());
                 for (var op : root.path("ops")) {
                     if (op.path("op").asText().equals("file")) {
                         FileEntry f = new FileEntry(op.get("digest").asText(), op.get("mode").asInt(),

@@ -66,12 +66,7 @@ final class PullCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         // Every name is checked before anything is downloaded.
-        ImageReference reference;
-        try {
-            reference = ImageReference.parse(image);
-        } catch (TinyVolException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-        }
+        ImageReference reference = RegistryOptions.image(spec, image);
         String refName = ref != null ? ref : reference.defaultRefName();
         String problem = Names.problemWith(refName);
         if (problem != null) {

@@ -2,7 +2,6 @@ package dev.tinyvol.worker.cli;
 
 import dev.tinyvol.worker.cas.Cas;
 import dev.tinyvol.worker.cas.ManifestStore;
-import dev.tinyvol.worker.errors.TinyVolException;
 import dev.tinyvol.worker.registry.ImagePusher;
 import dev.tinyvol.worker.registry.ImageReference;
 import java.io.PrintWriter;
@@ -44,12 +43,7 @@ final class PushCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ImageReference reference;
-        try {
-            reference = ImageReference.parse(image);
-        } catch (TinyVolException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-        }
+        ImageReference reference = RegistryOptions.image(spec, image);
         if (reference.digest() != null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "push to a tag, not a digest: " + image);
         }

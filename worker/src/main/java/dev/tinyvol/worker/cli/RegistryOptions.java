@@ -21,6 +21,15 @@ final class RegistryOptions {
     @Option(names = "--insecure", paramLabel = "HOST[:PORT]", split = ",", description = "Registries to reach over plain HTTP (loopback ones always are).")
     List<String> insecure = List.of();
 
+    /** IMAGE as given on the command line: a bad one is a usage error naming what is wrong. */
+    static dev.tinyvol.worker.registry.ImageReference image(picocli.CommandLine.Model.CommandSpec spec, String text) {
+        try {
+            return dev.tinyvol.worker.registry.ImageReference.parse(text);
+        } catch (dev.tinyvol.worker.errors.TinyVolException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
     RegistryClient client() {
         RegistryAuth auth = registryConfig == null ? RegistryAuth.ANONYMOUS : RegistryAuth.fromDockerConfig(registryConfig);
         return new RegistryClient(new RegistrySettings(Set.copyOf(insecure), caFile, Duration.ofSeconds(10), Duration.ofMinutes(5)), auth);

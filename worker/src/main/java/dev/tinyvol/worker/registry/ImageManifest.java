@@ -11,7 +11,7 @@ import java.util.List;
 /** The parts of an image manifest (OCI or Docker schema 2) a pull uses: its config and its layers, in order. */
 record ImageManifest(Descriptor config, List<Descriptor> layers) {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = RegistryJson.MAPPER;
 
     static ImageManifest parse(byte[] body, String image) {
         JsonNode root = read(body, image);

@@ -224,7 +224,7 @@ public final class ImagePuller {
         }
         // Some registries answer application/json: the manifest says what it is.
         try {
-            var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(fetched.body());
+            var node = RegistryJson.MAPPER.readTree(fetched.body());
             if (node.hasNonNull("mediaType")) {
                 return node.get("mediaType").asText();
             }

@@ -28,7 +28,7 @@ import java.util.Optional;
  */
 final class LayerRecords {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = RegistryJson.MAPPER;
 
     private final Path layers;
     private final Path images;

@@ -1,7 +1,6 @@
 package dev.tinyvol.worker.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tinyvol.worker.errors.ErrorCode;
 import dev.tinyvol.worker.errors.IoErrors;
 import dev.tinyvol.worker.errors.TinyVolException;
@@ -38,7 +37,7 @@ public final class RegistryAuth {
     public static RegistryAuth fromDockerConfig(Path file) {
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(Files.readAllBytes(file));
+            root = RegistryJson.MAPPER.readTree(Files.readAllBytes(file));
         } catch (NoSuchFileException e) {
             throw new TinyVolException(ErrorCode.INVALID_PATH, file.toString(), "no registry config at " + file);
         } catch (com.fasterxml.jackson.core.JacksonException e) {

@@ -386,7 +386,7 @@ public final class RegistryClient {
     /** A token service's answer: {@code token} or (OAuth2) {@code access_token}. */
     static final class TokenResponse {
         static String token(byte[] json) throws IOException {
-            var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+            var node = RegistryJson.MAPPER.readTree(json);
             var token = node.hasNonNull("token") ? node.get("token") : node.get("access_token");
             return token == null ? null : token.asText();
         }
