@@ -35,6 +35,8 @@ public final class Worker implements AutoCloseable {
     private final WorkerMetrics metrics;
     private final BrokerProbe broker;
     private final OpsServer ops;
+    private final dev.tinyvol.worker.registry.SharedPulls pulls;
+    private final dev.tinyvol.worker.node.StoreUpkeep upkeep;
 
     public Worker(WorkerConfig config) {
         // One line, so the settings a worker ran with are one grep away in any log.
@@ -55,9 +57,14 @@ public final class Worker implements AutoCloseable {
         metrics.damagedVolumes(housekeeping::damagedVolumes);
         metrics.freeSpace("cas", cas.root());
         metrics.freeSpace("volumes", store.root());
+        this.upkeep = new dev.tinyvol.worker.node.StoreUpkeep(cas, store, config.gc(), java.time.Duration.ofMinutes(1),
+                (trigger, r) -> metrics.collected(trigger.name().toLowerCase(java.util.Locale.ROOT), r.bytesReclaimed(), r.durationMs()));
+        metrics.storeSize(upkeep::size);
+        metrics.lastFsck(() -> dev.tinyvol.worker.cas.FsckRecord.last(cas.root()));
         Clock clock = Clock.systemUTC();
+        this.pulls = pulls(config, cas, metrics);
         RequestExecutor executor = new RequestExecutor(config.node(), volumes, config.maxAttempts(), config.retryBackoff(), clock,
-                pulls(config, cas, metrics));
+                pulls);
         this.loop = new WorkerLoop(config, new RequestHandler(config.node(), executor, answers, clock), clock, metrics);
         if (config.httpPort() == 0) {
             this.broker = null;
@@ -95,7 +102,7 @@ public final class Worker implements AutoCloseable {
         var puller = new dev.tinyvol.worker.registry.ImagePuller(cas, new dev.tinyvol.worker.registry.RegistryClient(settings, auth),
                 r.layers(), dev.tinyvol.worker.registry.Mirrors.parse(r.mirrors()));
         return new dev.tinyvol.worker.registry.SharedPulls(puller, dev.tinyvol.worker.registry.RegistrySettings.currentPlatform(),
-                r.defaultRepository(), (image, report) -> metrics.pulled(image.registry(), report.pulledLayers(),
+                r.defaultRepository(), r.pulls(), (image, report) -> metrics.pulled(image.registry(), report.pulledLayers(),
                         report.pulledBytes(), report.durationMs()));
     }
 
@@ -141,6 +148,8 @@ public final class Worker implements AutoCloseable {
     @Override
     public void close() {
         housekeeping.close();
+        upkeep.close();
+        pulls.close();
         if (loop.exit() == WorkerLoop.Exit.STOPPED && loop.notLive() != null) {
             housekeeping.stoppedCleanly();
         }

@@ -269,6 +269,15 @@ public final class VolumeStore {
         return inUse;
     }
 
+    /** Each volume with a record, and the manifest it was built from (volumes whose manifest is gone are left out). */
+    public java.util.Map<String, Manifest> manifestsByVolume() {
+        java.util.Map<String, Manifest> byVolume = new java.util.TreeMap<>();
+        for (String volume : volumes()) {
+            record(volume).flatMap(r -> keptManifest(r.manifestId())).ifPresent(m -> byVolume.put(volume, m));
+        }
+        return byVolume;
+    }
+
     private java.util.Set<String> manifestIdsInUse() {
         java.util.Set<String> inUse = new java.util.HashSet<>();
         try (Stream<Path> files = Files.list(records)) {

@@ -242,7 +242,8 @@ public final class Cas {
         throw last;
     }
 
-    private List<Path> siblings(String digest) {
+    /** Every instance of a content (the bare one first), whatever its mode and owner. */
+    public List<Path> siblings(String digest) {
         List<Path> found = new ArrayList<>();
         Path shard = objects.resolve(digest.substring(0, 2));
         try (DirectoryStream<Path> names = Files.newDirectoryStream(shard, digest + "*")) {
@@ -385,6 +386,29 @@ public final class Cas {
                 Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 part = null;
                 return true;
+            } catch (IOException e) {
+                throw IoErrors.classify(e, target.toString(), "replacing damaged blob " + key);
+            } finally {
+                deleteQuietly(part);
+            }
+        }
+    }
+
+    /**
+     * Replaces an instance known to be damaged (whatever its mtime says) with a verified copy of
+     * {@code source}, renamed over it: the name never stands empty. Volumes linked to the damaged
+     * inode keep it; the caller keeps the evidence (fsck links it into quarantine/ first).
+     */
+    public void replaceDamaged(BlobKey key, Path source) {
+        Path target = instancePath(key);
+        synchronized (repairLocks[Math.floorMod(key.hashCode(), repairLocks.length)]) {
+            Path part = null;
+            try {
+                part = verifiedCopy(key, source, true);
+                Files.createDirectories(target.getParent());
+                Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                part = null;
+                PosixFiles.fsyncDirectory(target.getParent());
             } catch (IOException e) {
                 throw IoErrors.classify(e, target.toString(), "replacing damaged blob " + key);
             } finally {

@@ -158,6 +158,12 @@ public final class ManifestStore {
         }
     }
 
+    /** Whether a ref of this name is stored (one stat, no listing). */
+    public boolean contains(String ref) {
+        requireRefName(ref);
+        return Files.exists(refPath(ref), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    }
+
     public List<String> refs() {
         List<String> names = new ArrayList<>();
         try (Stream<Path> files = Files.list(cas.refsDir())) {

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code tinyvol cas ...}: the content-addressed store. */
 @Command(name = "cas", header = "Works with the CAS: ingest trees, pull images, list refs.",
         mixinStandardHelpOptions = true,
-        subcommands = {IngestCommand.class, PullCommand.class, PushCommand.class, RefsCommand.class, StatsCommand.class, GcCommand.class})
+        subcommands = {IngestCommand.class, PullCommand.class, PushCommand.class, RefsCommand.class, StatsCommand.class, GcCommand.class, FsckCommand.class})
 final class CasCommand implements Runnable {
 
     @CommandLine.Spec
@@ -14,6 +14,6 @@ final class CasCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a cas command: ingest, pull, push, refs, stats or gc");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a cas command: ingest, pull, push, refs, stats, gc or fsck");
     }
 }

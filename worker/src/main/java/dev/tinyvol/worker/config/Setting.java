@@ -40,6 +40,7 @@ public record Setting<T>(String key, Type<T> type, T defaultValue, String defaul
             return Boolean.parseBoolean(s);
         }, String::valueOf);
         public static final Type<Duration> DURATION = new Type<>("duration", Durations::parse, Durations::format);
+        public static final Type<FreeSpace> FREE_SPACE = new Type<>("size or share", FreeSpace::parse, FreeSpace::toString);
     }
 
     /** Checks a parsed value; returns null when it is fine, else what is wrong and what to give instead. */

@@ -31,7 +31,14 @@ public record WorkerConfig(String node, Path casDir, Path volumesDir, String htt
                            int resultsPartitions, short replicationFactor, int concurrency, int fileThreads,
                            int maxAttempts, Duration retryBackoff, int maxBuffered, Duration shutdownGrace,
                            Duration answerRetention, Map<String, String> kafka, List<String> warnings,
-                           Map<String, String> effective, Registry registry) {
+                           Map<String, String> effective, Registry registry, Gc gc) {
+
+    /**
+     * @param minFree  free space under which the worker runs a gc by itself
+     * @param interval how often it runs one anyway, or null
+     */
+    public record Gc(FreeSpace minFree, Duration interval) {
+    }
 
     /**
      * @param config            docker-style config.json with credentials, or null (anonymous)
@@ -39,7 +46,7 @@ public record WorkerConfig(String node, Path casDir, Path volumesDir, String htt
      * @param defaultRepository where missing refs are pulled from ({@code host/repo}), or null
      */
     public record Registry(java.util.Set<String> insecure, Path config, Path caFile, String defaultRepository, int layers,
-                           String mirrors) {
+                           String mirrors, int pulls) {
     }
 
     public WorkerConfig {
@@ -137,7 +144,8 @@ public record WorkerConfig(String node, Path casDir, Path volumesDir, String htt
             Registry registry = new Registry(java.util.Arrays.stream(get(REGISTRY_INSECURE, null).split(","))
                     .map(String::strip).filter(h -> !h.isEmpty()).collect(java.util.stream.Collectors.toUnmodifiableSet()),
                     get(REGISTRY_CONFIG, null), get(REGISTRY_CA_FILE, null), get(REGISTRY_DEFAULT_REPOSITORY, null),
-                    get(REGISTRY_LAYERS, null), get(REGISTRY_MIRRORS, null));
+                    get(REGISTRY_LAYERS, null), get(REGISTRY_MIRRORS, null), get(REGISTRY_PULLS, null));
+            Gc gc = new Gc(get(CAS_GC_MIN_FREE, null), get(CAS_GC_INTERVAL, null));
             Map<String, String> kafka = new TreeMap<>();
             values.forEach((k, v) -> {
                 if (k.startsWith(KAFKA_PREFIX)) {
@@ -151,7 +159,7 @@ public record WorkerConfig(String node, Path casDir, Path volumesDir, String htt
             }
             return new WorkerConfig(node, cas, volumes, host, port, requests, results, dlq, create, requestPartitions,
                     resultsPartitions, (short) replication, concurrency, fileThreads, attempts, backoff, maxBuffered, grace,
-                    retention, kafka, warnings, effective, registry);
+                    retention, kafka, warnings, effective, registry, gc);
         }
 
         /** The setting's value: given, else its declared default, else {@code computed}; required ones must be given. */

@@ -104,13 +104,25 @@ public final class WorkerSettings {
             Setting.Validator.pattern(Pattern.compile("[A-Za-z0-9.:,;=\\[\\]_-]*"), "is not UPSTREAM=MIRROR[,MIRROR...][;...]"), false);
     public static final Setting<Integer> REGISTRY_LAYERS = new Setting<>("registry.layers", Setting.Type.INT, 3, null, null,
             "Layers of one image downloaded side by side.", Setting.Validator.range(1, 32), false);
+    public static final Setting<Integer> REGISTRY_PULLS = new Setting<>("registry.pulls", Setting.Type.INT, 2, null, null,
+            "Images pulled side by side, on threads of their own: a request waiting for its image's pull holds no "
+                    + "request thread (concurrency), and requests for the same image share one pull.",
+            Setting.Validator.range(1, 16), false);
+
+    public static final Setting<FreeSpace> CAS_GC_MIN_FREE = new Setting<>("cas.gc.min.free", Setting.Type.FREE_SPACE,
+            FreeSpace.parse("5%"), null, null, "When usable space on the CAS's filesystem falls below this (a size such "
+                    + "as 20GiB, or a share such as 5%; 0 = never), the worker runs a gc by itself: checked every minute, "
+                    + "at most one such gc every 10 minutes while space stays low.", Setting.Validator.any(), false);
+    public static final Setting<Duration> CAS_GC_INTERVAL = new Setting<>("cas.gc.interval", Setting.Type.DURATION, null,
+            "none: only when space is low", "24h", "Also run a gc this often, whatever the free space.",
+            Setting.Validator.atLeast(Duration.ofMinutes(1)), false);
 
     /** Every declared setting, in documentation order. */
     public static final List<Setting<?>> ALL = List.of(NODE, CAS_DIR, VOLUMES_DIR, HTTP_HOST, HTTP_PORT, CONCURRENCY,
             FILE_THREADS, RETRY_MAX_ATTEMPTS, RETRY_BACKOFF, MAX_BUFFERED, SHUTDOWN_GRACE, ANSWERS_RETENTION,
             TOPIC_REQUESTS, TOPIC_RESULTS, TOPIC_DLQ, TOPICS_CREATE, TOPICS_REQUESTS_PARTITIONS, TOPICS_RESULTS_PARTITIONS,
             TOPICS_REPLICATION_FACTOR, REGISTRY_INSECURE, REGISTRY_CONFIG, REGISTRY_CA_FILE, REGISTRY_DEFAULT_REPOSITORY,
-            REGISTRY_MIRRORS, REGISTRY_LAYERS);
+            REGISTRY_MIRRORS, REGISTRY_LAYERS, REGISTRY_PULLS, CAS_GC_MIN_FREE, CAS_GC_INTERVAL);
 
     /** Kafka client keys documented in the shipped file (commented out unless shown with a value). */
     static final List<String[]> KAFKA_EXAMPLES = List.of(

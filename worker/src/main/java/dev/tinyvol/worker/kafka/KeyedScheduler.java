@@ -17,7 +17,9 @@ import java.util.function.Supplier;
  * after everything submitted before it and everything submitted after it starts after it. At most
  * {@code concurrency} tasks run at once, and among those ready to run the one read first goes
  * first, so a volume's next request does not wait behind a backlog read after it (results are
- * published in the order read). {@link #submit} is called from the polling thread only.
+ * published in the order read). A task may also wait for a prerequisite of its own (the pull of
+ * its image) without taking a thread while it waits. {@link #submit} is called from the polling
+ * thread only.
  */
 final class KeyedScheduler implements AutoCloseable {
 
@@ -36,6 +38,11 @@ final class KeyedScheduler implements AutoCloseable {
     }
 
     <T> CompletableFuture<T> submit(String key, boolean nodeWide, Supplier<T> work) {
+        return submit(key, nodeWide, CompletableFuture.completedFuture(null), work);
+    }
+
+    /** As {@link #submit(String, boolean, Supplier)}, started only once {@code prerequisite} is done too. */
+    <T> CompletableFuture<T> submit(String key, boolean nodeWide, CompletableFuture<?> prerequisite, Supplier<T> work) {
         if (tails.size() > 1024) {
             tails.values().removeIf(CompletableFuture::isDone);
         }
@@ -46,6 +53,10 @@ final class KeyedScheduler implements AutoCloseable {
             after = CompletableFuture.allOf(before.toArray(CompletableFuture[]::new));
         } else {
             after = tails.getOrDefault(key, barrier);
+        }
+        if (!prerequisite.isDone()) {
+            // Failed or not, the prerequisite only delays the work: the work says what went wrong.
+            after = CompletableFuture.allOf(after, prerequisite.exceptionally(failure -> null));
         }
         long seq = sequence++;
         CompletableFuture<T> task = new CompletableFuture<>();

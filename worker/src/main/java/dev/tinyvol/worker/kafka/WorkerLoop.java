@@ -216,7 +216,9 @@ public final class WorkerLoop implements Runnable {
         if (parsed instanceof RequestHandler.Parsed.Ready ready) {
             request = ready.request();
             Request r = request;
-            outcome = scheduler.submit(r.key(), !r.action().perVolume(), () -> handler.execute(r));
+            // A request whose image is being pulled waits for the pull without taking a request thread.
+            outcome = scheduler.submit(r.key(), !r.action().perVolume(), ready.prerequisite(),
+                    () -> handler.execute(r, ready.pull()));
             outcome.whenComplete((done, failed) -> consumer.wakeup());
         } else {
             outcome = CompletableFuture.completedFuture(((RequestHandler.Parsed.Done) parsed).outcome());

@@ -91,11 +91,32 @@ public final class WorkerMetrics {
             retries.increment(result.attempts() - 1);
         }
         if (result.gc() != null && result.status() == Status.SUCCEEDED) {
-            Counter.builder("tinyvol.cas.reclaimed").baseUnit("bytes").description("bytes a GC request reclaimed in the CAS")
-                    .register(registry).increment(result.gc().bytesReclaimed());
-            Timer.builder("tinyvol.cas.gc.duration").description("time a GC request took").register(registry)
-                    .record(Duration.ofMillis(result.durationMs()));
+            collected("request", result.gc().bytesReclaimed(), result.durationMs());
         }
+    }
+
+    /** A gc that ran, by what started it: a GC request, low space, or the schedule. */
+    public void collected(String trigger, long bytesReclaimed, long durationMs) {
+        Counter.builder("tinyvol.cas.reclaimed").baseUnit("bytes").description("bytes gc reclaimed in the CAS")
+                .tag("trigger", trigger).register(registry).increment(bytesReclaimed);
+        Timer.builder("tinyvol.cas.gc.duration").description("time a gc took").tag("trigger", trigger).register(registry)
+                .record(Duration.ofMillis(durationMs));
+    }
+
+    /** The CAS's distinct contents and the bytes they take, as last measured (NaN before that). */
+    public void storeSize(Supplier<dev.tinyvol.worker.cas.StoreStats.Totals> size) {
+        Gauge.builder("tinyvol.cas.bytes", () -> size.get() == null ? Double.NaN : size.get().storedBytes()).baseUnit("bytes")
+                .description("bytes the CAS's blobs take on disk (each inode once)").register(registry);
+        Gauge.builder("tinyvol.cas.blobs", () -> size.get() == null ? Double.NaN : size.get().blobs())
+                .description("distinct contents in the CAS").register(registry);
+    }
+
+    /** The last fsck's outcome, from its record in the CAS (NaN if no fsck ran). */
+    public void lastFsck(Supplier<java.util.Optional<dev.tinyvol.worker.cas.FsckRecord>> last) {
+        Gauge.builder("tinyvol.cas.damaged.blobs", () -> last.get().map(r -> (double) r.unrepaired()).orElse(Double.NaN))
+                .description("blob instances the last fsck found damaged and could not repair").register(registry);
+        Gauge.builder("tinyvol.cas.fsck.last.run", () -> last.get().map(r -> r.finishedAt().getEpochSecond() * 1.0).orElse(Double.NaN))
+                .baseUnit("seconds").description("when the last fsck finished (Unix time)").register(registry);
     }
 
     public void deadLettered() {

@@ -72,7 +72,42 @@ public final class RequestExecutor {
         return t instanceof UncheckedIOException;
     }
 
+    /**
+     * Starts the pull a request will need, if any (an {@code image}, or a {@code manifestRef} the node
+     * lacks that the default repository has), so the request can wait for it without holding a
+     * request thread. Cheap: called on the polling thread. Null when nothing is to be pulled.
+     */
+    public SharedPulls.Claim startPull(Request request) {
+        if (pulls == null || request.manifest() != null) {
+            return null;
+        }
+        boolean needsContent = request.action() == dev.tinyvol.messages.event.Action.ASSEMBLE
+                || request.action() == dev.tinyvol.messages.event.Action.VERIFY;
+        if (!needsContent) {
+            return null;
+        }
+        try {
+            if (request.image() != null) {
+                return pulls.start(request.image());
+            }
+            if (request.manifestRef() != null && pulls.imageForRef(request.manifestRef()) != null
+                    && !new ManifestStore(volumes.cas()).contains(request.manifestRef())) {
+                return pulls.startRef(request.manifestRef());
+            }
+        } catch (RuntimeException e) {
+            // Whatever is wrong (a bad reference) is said by execute, as the request's answer.
+            return null;
+        }
+        return null;
+    }
+
     public Result execute(Request request) {
+        return execute(request, null);
+    }
+
+    /** Executes a request; {@code claim} is the pull {@link #startPull} started for it, or null. */
+    public Result execute(Request request, SharedPulls.Claim claim) {
+        java.util.concurrent.atomic.AtomicReference<SharedPulls.Claim> firstTry = new java.util.concurrent.atomic.AtomicReference<>(claim);
         Instant started = clock.instant();
         long t0 = System.nanoTime();
         AtomicInteger attempts = new AtomicInteger();
@@ -81,7 +116,8 @@ public final class RequestExecutor {
             Retry.of("request", retry).executeSupplier(() -> {
                 attempts.incrementAndGet();
                 result.reset();
-                run(request, result);
+                // The pull started for the request serves its first try; a retry pulls anew.
+                run(request, result, firstTry.getAndSet(null));
                 return null;
             });
         } catch (TinyVolException e) {
@@ -101,15 +137,17 @@ public final class RequestExecutor {
      * The manifest a request names: inline, a stored ref, or an image pulled if the node lacks it;
      * a ref the node lacks is pulled from the default repository when one is configured.
      */
-    private Manifest manifestFor(Request request, ResultBuilder out) {
+    private Manifest manifestFor(Request request, ResultBuilder out, SharedPulls.Claim claim) {
         if (request.manifest() != null) {
             return request.manifest();
         }
         ManifestStore refs = new ManifestStore(volumes.cas());
         if (request.image() != null) {
-            return refs.load(pulled(out, () -> requirePulls(request).pull(request.image())).ref());
+            return refs.load(pulled(out, claim != null ? claim::report : () -> requirePulls(request).pull(request.image())).ref());
         }
-        if (pulls != null && pulls.imageForRef(request.manifestRef()) != null && !refs.refs().contains(request.manifestRef())) {
+        if (claim != null) {
+            pulled(out, claim::report);
+        } else if (pulls != null && pulls.imageForRef(request.manifestRef()) != null && !refs.contains(request.manifestRef())) {
             pulled(out, () -> pulls.pullRef(request.manifestRef()));
         }
         return refs.load(request.manifestRef());
@@ -133,11 +171,11 @@ public final class RequestExecutor {
         return report;
     }
 
-    private void run(Request request, ResultBuilder out) {
+    private void run(Request request, ResultBuilder out, SharedPulls.Claim claim) {
         Runnable noWait = () -> { };
         switch (request.action()) {
             case ASSEMBLE -> {
-                Manifest manifest = manifestFor(request, out);
+                Manifest manifest = manifestFor(request, out, claim);
                 String source = request.image() != null ? "image:" + request.image()
                         : request.manifestRef() != null ? "ref:" + request.manifestRef() : "inline";
                 AssemblyReport r = volumes.assemble(request.volume(), manifest, source,
@@ -162,7 +200,7 @@ public final class RequestExecutor {
             }
             case VERIFY -> {
                 Manifest manifest = request.manifest() == null && request.manifestRef() == null && request.image() == null
-                        ? null : manifestFor(request, out);
+                        ? null : manifestFor(request, out, claim);
                 boolean deep = request.options().verify();
                 out.targetDir = volumes.volumes().root().resolve(request.volume()).toString();
                 verify(out, request, manifest == null ? volumes.verify(request.volume(), deep)

@@ -8,9 +8,11 @@ import dev.tinyvol.messages.event.Result;
 import dev.tinyvol.messages.event.ResultError;
 import dev.tinyvol.messages.event.Status;
 import dev.tinyvol.messages.event.UnreadableRecordException;
+import dev.tinyvol.worker.registry.SharedPulls;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -39,8 +41,16 @@ public final class RequestHandler {
 
     /** What a record is, decided when it is read (deadlines are judged at read time). */
     public sealed interface Parsed permits Parsed.Ready, Parsed.Done {
-        /** A valid request for this node, still to be executed. */
-        record Ready(Request request) implements Parsed {
+        /**
+         * A valid request for this node, still to be executed; {@code pull} is the pull started for
+         * it (null if it needs none), which the request waits for before it takes a request thread.
+         */
+        record Ready(Request request, SharedPulls.Claim pull) implements Parsed {
+
+            /** Done when the request may start: its content is on the node, or its pull failed. */
+            public CompletableFuture<?> prerequisite() {
+                return pull == null ? CompletableFuture.completedFuture(null) : pull.pull();
+            }
         }
 
         /** Already decided: a dead letter, or a REJECTED or EXPIRED result. */
@@ -85,11 +95,16 @@ public final class RequestHandler {
                     request.volume(), Status.EXPIRED, new ResultError("DEADLINE_PASSED", "deadline", "read at " + readAt
                             + ", after its deadline " + request.deadline() + "; not executed"), readAt)));
         }
-        return new Parsed.Ready(request);
+        return new Parsed.Ready(request, executor.startPull(request));
     }
 
     /** Executes a valid request, or gives the stored answer if its requestId was answered before. */
     public Outcome execute(Request request) {
+        return execute(request, null);
+    }
+
+    /** As {@link #execute(Request)}, with the pull {@link #parse} started for the request. */
+    public Outcome execute(Request request, SharedPulls.Claim pull) {
         MDC.put("requestId", request.requestId());
         MDC.put("volume", request.volume() == null ? "*" : request.volume());
         MDC.put("node", node);
@@ -99,7 +114,7 @@ public final class RequestHandler {
                 LOG.info("{} {} answered before: repeating its result", request.action(), request.requestId());
                 return new Outcome.Answer(previous.get());
             }
-            Result result = executor.execute(request);
+            Result result = executor.execute(request, pull);
             try {
                 answers.put(result);
             } catch (RuntimeException e) {

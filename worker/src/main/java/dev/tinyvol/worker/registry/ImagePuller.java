@@ -141,7 +141,7 @@ public final class ImagePuller {
             cas.syncFilesystem();
             for (int i : missing) {
                 if (ops.get(i) != null) {
-                    records.putLayer(layers.get(i).digest(), ops.get(i));
+                    records.putLayer(layers.get(i).digest(), ops.get(i), from.toString(), layers.get(i).mediaType());
                 }
             }
         }

@@ -62,12 +62,57 @@ final class LayerRecords {
         }
     }
 
-    void putLayer(String digest, List<LayerOp> ops) {
+    /**
+     * @param from      the image it was downloaded for (its repository can serve the layer again:
+     *                  fsck re-pulls a damaged blob from there)
+     * @param mediaType the layer's media type (its compression)
+     */
+    void putLayer(String digest, List<LayerOp> ops, String from, String mediaType) {
         ObjectNode root = JSON.createObjectNode();
         root.put("digest", digest);
+        root.put("from", from);
+        root.put("mediaType", mediaType);
         ArrayNode list = root.putArray("ops");
         ops.forEach(op -> list.add(writeOp(op)));
         write(layers.resolve(hex(digest) + ".json"), root.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** Where a layer holding some file came from: enough to download it again and find the file. */
+    record Origin(String layerDigest, String mediaType, String from, String path) {
+    }
+
+    /**
+     * Every recorded layer with a regular file of content {@code blobDigest} (plain hex), and the
+     * file's path in it; records written before origins were kept have none and are skipped.
+     */
+    List<Origin> origins(String blobDigest, int mode, long uid, long gid) {
+        List<Origin> found = new ArrayList<>();
+        try (var files = Files.newDirectoryStream(layers, "*.json")) {
+            for (Path file : files) {
+                JsonNode root;
+                try {
+                    root = JSON.readTree(Files.readAllBytes(file));
+                } catch (IOException | RuntimeException unreadable) {
+                    continue;
+                }
+                if (!root.hasNonNull("from") || !root.hasNonNull("mediaType")) {
+                    continue;
+                }
+                for (JsonNode op : root.path("ops")) {
+                    if ("file".equals(op.path("op").asText()) && blobDigest.equals(op.path("digest").asText())
+                            && op.path("mode").asInt() == mode && op.path("uid").asLong() == uid && op.path("gid").asLong() == gid) {
+                        found.add(new Origin(root.path("digest").asText(), root.get("mediaType").asText(),
+                                root.get("from").asText(), op.path("path").asText()));
+                        break;
+                    }
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return found;
+        } catch (IOException e) {
+            throw IoErrors.classify(e, layers.toString(), "reading the pull records");
+        }
+        return found;
     }
 
     Optional<String> imageRef(String digest) {

@@ -54,11 +54,7 @@ final class LayerUnpacker {
         List<String> warnings = new ArrayList<>();
         long newBlobs = 0;
         try (counted) {
-            InputStream tarBytes = switch (compression) {
-                case NONE -> counted;
-                case GZIP -> new GzipCompressorInputStream(counted, true);
-                case ZSTD -> new ZstdCompressorInputStream(counted);
-            };
+            InputStream tarBytes = decompressed(counted, compression);
             TarArchiveInputStream tar = new TarArchiveInputStream(tarBytes);
             for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
                 String path = LayerPaths.normalize(entry.getName(), layer.digest());
@@ -117,8 +113,17 @@ final class LayerUnpacker {
         return new Unpacked(List.copyOf(ops), List.copyOf(warnings), counted.count(), newBlobs);
     }
 
+    /** A layer's tar bytes from its bytes as stored. */
+    static InputStream decompressed(InputStream layer, MediaTypes.Compression compression) throws IOException {
+        return switch (compression) {
+            case NONE -> layer;
+            case GZIP -> new GzipCompressorInputStream(layer, true);
+            case ZSTD -> new ZstdCompressorInputStream(layer);
+        };
+    }
+
     /** Regular files by their tar type alone (Commons Compress's isFile() also says yes to devices). */
-    private static boolean isRegularFile(TarArchiveEntry entry) {
+    static boolean isRegularFile(TarArchiveEntry entry) {
         byte flag = entry.getLinkFlag();
         return flag == org.apache.commons.compress.archivers.tar.TarConstants.LF_NORMAL
                 || flag == org.apache.commons.compress.archivers.tar.TarConstants.LF_OLDNORM

@@ -5,36 +5,62 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 
 /**
- * Pulls for a worker: requests that need the same image at the same time share one pull (the first
- * pulls, the others wait for its report), and an image pulled before costs one manifest request.
- * The waiting requests still hold their worker thread while they wait (see docs/decisions.md).
+ * Pulls for a worker, on threads of their own: requests that need the same image at the same time
+ * share one pull, and a request waits for its pull as a future, not on a request thread (the
+ * worker's scheduler starts the request once its {@link Claim} is done). An image pulled before costs
+ * one manifest request.
  */
-public final class SharedPulls {
+public final class SharedPulls implements AutoCloseable {
 
     private final ImagePuller puller;
     private final String platform;
     private final String defaultRepository;
     private final Map<String, CompletableFuture<PullReport>> running = new ConcurrentHashMap<>();
-    private final java.util.function.BiConsumer<ImageReference, PullReport> onPulled;
+    private final BiConsumer<ImageReference, PullReport> onPulled;
+    private final ExecutorService threads;
 
     /**
      * @param defaultRepository {@code host/repo} missing refs are pulled from ({@code host/repo:NAME}), or null
+     * @param concurrent        images pulled side by side; more wait in line
      * @param onPulled          told of every pull that downloaded something (metrics)
      */
-    public SharedPulls(ImagePuller puller, String platform, String defaultRepository,
-                       java.util.function.BiConsumer<ImageReference, PullReport> onPulled) {
+    public SharedPulls(ImagePuller puller, String platform, String defaultRepository, int concurrent,
+                       BiConsumer<ImageReference, PullReport> onPulled) {
         this.puller = puller;
         this.platform = platform;
         this.defaultRepository = defaultRepository;
         this.onPulled = onPulled;
+        AtomicInteger n = new AtomicInteger();
+        this.threads = Executors.newFixedThreadPool(Math.max(1, concurrent), r -> {
+            Thread t = new Thread(r, "tinyvol-pull-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
-    /** Pulls {@code image} (stored under its default ref name) unless another request is pulling it now. */
-    public PullReport pull(String image) {
-        ImageReference reference = ImageReference.parse(image);
-        return pull(reference, reference.defaultRefName());
+    /**
+     * One request's share of a pull. The request that started the download is its owner and reports
+     * what was downloaded; another that joined it reports nothing pulled for itself.
+     */
+    public record Claim(CompletableFuture<PullReport> pull, boolean owner) {
+
+        /** The pull's report as this request should state it; rethrows the pull's failure. */
+        public PullReport report() {
+            PullReport shared;
+            try {
+                shared = pull.join();
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof RuntimeException re ? re : e;
+            }
+            return owner ? shared : new PullReport(shared.image(), shared.imageDigest(), shared.ref(), true, shared.layers(),
+                    0, 0, 0, shared.entries(), 0, shared.warnings());
+        }
     }
 
     /** The image a missing ref would come from, or null when no default repository is set. */
@@ -42,37 +68,57 @@ public final class SharedPulls {
         return defaultRepository == null ? null : defaultRepository + ":" + ref;
     }
 
-    /** Pulls the image for a ref the node lacks from the default repository, stored under that ref. */
-    public PullReport pullRef(String ref) {
-        return pull(ImageReference.parse(imageForRef(ref)), ref);
+    /** Starts (or joins) the pull of {@code image}, stored under its default ref name. */
+    public Claim start(String image) {
+        ImageReference reference = ImageReference.parse(image);
+        return start(reference, reference.defaultRefName());
     }
 
-    private PullReport pull(ImageReference image, String ref) {
+    /** Starts (or joins) the pull of a ref the node lacks from the default repository, stored under that ref. */
+    public Claim startRef(String ref) {
+        return start(ImageReference.parse(imageForRef(ref)), ref);
+    }
+
+    /** Pulls {@code image} and waits for it (on the caller's thread). */
+    public PullReport pull(String image) {
+        return start(image).report();
+    }
+
+    /** Pulls the image for a missing ref and waits for it. */
+    public PullReport pullRef(String ref) {
+        return startRef(ref).report();
+    }
+
+    private Claim start(ImageReference image, String ref) {
         String key = image + " " + ref;
         CompletableFuture<PullReport> mine = new CompletableFuture<>();
         CompletableFuture<PullReport> theirs = running.putIfAbsent(key, mine);
         if (theirs != null) {
-            try {
-                PullReport shared = theirs.join();
-                // Downloaded for another request: nothing was pulled for this one.
-                return new PullReport(shared.image(), shared.imageDigest(), shared.ref(), true, shared.layers(), 0, 0, 0,
-                        shared.entries(), 0, shared.warnings());
-            } catch (CompletionException e) {
-                throw e.getCause() instanceof RuntimeException re ? re : e;
-            }
+            return new Claim(theirs, false);
         }
         try {
-            PullReport report = puller.pull(image, ref, platform, Progress.NONE);
-            if (!report.cached()) {
-                onPulled.accept(image, report);
-            }
-            mine.complete(report);
-            return report;
-        } catch (RuntimeException e) {
-            mine.completeExceptionally(e);
-            throw e;
-        } finally {
+            threads.execute(() -> {
+                try {
+                    PullReport report = puller.pull(image, ref, platform, Progress.NONE);
+                    if (!report.cached()) {
+                        onPulled.accept(image, report);
+                    }
+                    running.remove(key, mine);
+                    mine.complete(report);
+                } catch (RuntimeException | Error e) {
+                    running.remove(key, mine);
+                    mine.completeExceptionally(e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
             running.remove(key, mine);
+            mine.completeExceptionally(e);
         }
+        return new Claim(mine, true);
+    }
+
+    @Override
+    public void close() {
+        threads.shutdownNow();
     }
 }

@@ -41,6 +41,7 @@ class BadInputTest {
             cases.add(usage("verify", "--cas", cas, "--volumes", vols, "--volume", "v", "--threads", threads));
             cases.add(usage("cas", "ingest", tmp.toString(), "--cas", cas, "--ref", "r", "--threads", threads));
             cases.add(usage("bench", "--dir", tmp.resolve("b").toString(), "--threads", threads));
+            cases.add(usage("cas", "fsck", "--cas", cas, "--threads", threads));
         }
         cases.add(usage("bench", "--dir", tmp.resolve("b").toString(), "--files", "-5"));
         cases.add(usage("bench", "--dir", tmp.resolve("b").toString(), "--rounds", "0"));
@@ -66,6 +67,8 @@ class BadInputTest {
         cases.add(failure("cas", "ingest", tmp.toString(), "--cas", file.toString(), "--ref", "r"));
         cases.add(failure("assemble", "--cas", cas, "--volumes", file.toString(), "--volume", "v", "--ref", "r"));
         cases.add(failure("cas", "ingest", tmp.resolve("nope").toString(), "--cas", cas, "--ref", "r"));
+        cases.add(failure("cas", "fsck", "--cas", file.toString()));
+        cases.add(failure("cas", "fsck", "--cas", tmp.resolve("nope").toString(), "--json"));
         cases.add(failure("cas", "ingest", tmp.toString(), "--cas", cas, "--ref", "a/b"));
         cases.add(failure("assemble", "--cas", cas, "--volumes", vols, "--volume", "../x", "--ref", "r"));
         cases.add(failure("assemble", "--cas", cas, "--volumes", vols, "--volume", "v", "--manifest", file.toString()));

@@ -39,6 +39,13 @@ class RefsAndStatsTest {
         assertEquals(files, refs.get(0).get("files").asLong());
         assertEquals(bytes, refs.get(0).get("bytes").asLong(), "logical bytes: the sum of the files' sizes");
 
+        assertTrue(refs.get(0).get("volumes") == null, "volumes only with --volumes");
+        Path volumes = tmp.resolve("volumes");
+        assertEquals(0, CliTest.tinyvol("assemble", "--volume", "web-1", "--cas", cas, "--volumes", volumes, "--ref", "a").exit());
+        JsonNode withVolumes = new ObjectMapper().readTree(CliTest.tinyvol("cas", "refs", "--cas", cas, "--volumes", volumes,
+                "--json").out());
+        assertEquals("[\"web-1\"]", withVolumes.get(0).get("volumes").toString(), withVolumes.toString());
+
         JsonNode stats = new ObjectMapper().readTree(CliTest.tinyvol("cas", "stats", "--cas", cas, "--json").out());
         assertEquals(2 * bytes, stats.get("logicalBytes").asLong());
         assertTrue(stats.get("dedupRatio").asDouble() >= 2.0, "two refs of one tree share every blob: " + stats);

@@ -87,6 +87,14 @@ class MetricsAndHealthTest {
             assertTrue(after.sum("tinyvol_request_duration_seconds_bucket", n, "action=\"ASSEMBLE\"", "le=\"+Inf\"") >= 1);
             assertTrue(after.sum("tinyvol_fs_free_bytes", n, "fs=\"cas\"") > 0);
             assertTrue(after.sum("tinyvol_fs_free_bytes", n, "fs=\"volumes\"") > 0);
+            assertTrue(after.sum("tinyvol_cas_blobs", n) > 0, "the CAS's size, measured at start");
+            assertTrue(after.sum("tinyvol_cas_bytes", n) > 0);
+            // The last fsck's outcome: a blob damaged through web-1's link, found and not repaired.
+            java.nio.file.Files.writeString(worker.volumes.resolve("web-1/etc/app.conf"), "written through a link\n");
+            new dev.tinyvol.worker.cas.Fsck(Cas.open(worker.cas), Map::of, null, 2).run(false, Progress.NONE);
+            Scrape checked = Scrape.of(port);
+            assertEquals(1, checked.sum("tinyvol_cas_damaged_blobs", n), checked.text());
+            assertTrue(checked.sum("tinyvol_cas_fsck_last_run_seconds", n) > 1.7e9);
             assertTrue(after.text().contains("tinyvol_consumer_lag{"), "lag per partition");
             assertTrue(after.text().contains("tinyvol_requests_in_flight{"));
             assertTrue(after.names().stream().anyMatch(m -> m.startsWith("kafka_consumer_")), "Kafka client metrics");

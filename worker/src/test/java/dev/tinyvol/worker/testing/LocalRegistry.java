@@ -171,12 +171,36 @@ public final class LocalRegistry implements AutoCloseable {
         kill();
     }
 
+    /**
+     * Freezes the process (SIGSTOP): connections stay open and nothing is answered, as with a
+     * registry that hangs; {@link #thaw()} lets it go on where it stopped.
+     */
+    public void freeze() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    public void thaw() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
     public void restart() throws IOException {
         launch();
     }
 
     private void kill() {
         if (process != null && process.isAlive()) {
+            try {
+                thaw(); // a frozen process ignores nothing but SIGKILL, and SIGKILL is what follows anyway
+            } catch (IOException | InterruptedException ignored) {
+                // best effort: the SIGKILL below ends it either way
+            }
             process.destroyForcibly();
             try {
                 process.waitFor(10, TimeUnit.SECONDS);
