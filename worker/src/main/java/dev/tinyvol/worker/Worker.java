@@ -50,6 +50,10 @@ public final class Worker implements AutoCloseable {
         if (cleaned > 0) {
             LOG.info("removed {} staging or trash directories left by an earlier process", cleaned);
         }
+        List<String> remounted = volumes.restoreReadOnlyMounts();
+        if (!remounted.isEmpty()) {
+            LOG.info("mounted {} read-only volumes read-only again: {}", remounted.size(), remounted);
+        }
         AnswerStore answers = new AnswerStore(store.root().resolve(".tinyvol/answers"));
         this.housekeeping = new Housekeeping(volumes, answers, config.answerRetention(), store.runningMarker(),
                 store.checkPendingMarker());
@@ -60,11 +64,13 @@ public final class Worker implements AutoCloseable {
         this.upkeep = new dev.tinyvol.worker.node.StoreUpkeep(cas, store, config.gc(), java.time.Duration.ofMinutes(1),
                 (trigger, r) -> metrics.collected(trigger.name().toLowerCase(java.util.Locale.ROOT), r.bytesReclaimed(), r.durationMs()));
         metrics.storeSize(upkeep::size);
+        var protection = new dev.tinyvol.worker.node.ProtectionCounts(volumes);
+        metrics.protection(protection::get, dev.tinyvol.worker.node.ProtectionCounts.KINDS);
         metrics.lastFsck(() -> dev.tinyvol.worker.cas.FsckRecord.last(cas.root()));
         Clock clock = Clock.systemUTC();
         this.pulls = pulls(config, cas, metrics);
         RequestExecutor executor = new RequestExecutor(config.node(), volumes, config.maxAttempts(), config.retryBackoff(), clock,
-                pulls);
+                pulls, dev.tinyvol.worker.assembly.ImportMethod.parse(config.importMethod()));
         this.loop = new WorkerLoop(config, new RequestHandler(config.node(), executor, answers, clock), clock, metrics);
         if (config.httpPort() == 0) {
             this.broker = null;
@@ -81,6 +87,11 @@ public final class Worker implements AutoCloseable {
                 @Override
                 public String notReady() {
                     return readiness.notReady();
+                }
+
+                @Override
+                public String readyDetail() {
+                    return protection.describe() + "; import.method " + config.importMethod() + "\n";
                 }
             }, metrics::scrape);
             LOG.info("metrics and health on http://{}:{}/metrics, /health/live, /health/ready", config.httpHost(), ops.port());

@@ -152,8 +152,17 @@ public final class RequestCodec {
             if (!value.isObject()) {
                 throw invalid("options", "must be an object");
             }
+            JsonNode method = value.get("importMethod");
+            String importMethod = null;
+            if (method != null && !method.isNull()) {
+                if (!method.isTextual() || !RequestOptions.IMPORT_METHODS.contains(method.asText())) {
+                    throw invalid("options.importMethod", "must be one of " + String.join(", ", RequestOptions.IMPORT_METHODS)
+                            + ", got " + method);
+                }
+                importMethod = method.asText();
+            }
             return new RequestOptions(flag(value, "replace", false), flag(value, "copyFallback", true),
-                    flag(value, "verify", false), flag(value, "dryRun", false));
+                    flag(value, "verify", false), flag(value, "dryRun", false), importMethod, flag(value, "readOnly", false));
         }
 
         private boolean flag(JsonNode options, String name, boolean fallback) {
@@ -224,6 +233,12 @@ public final class RequestCodec {
             options.put("copyFallback", request.options().copyFallback());
             options.put("verify", request.options().verify());
             options.put("dryRun", request.options().dryRun());
+            if (request.options().importMethod() != null) {
+                options.put("importMethod", request.options().importMethod());
+            }
+            if (request.options().readOnly()) {
+                options.put("readOnly", true);
+            }
             if (request.deadline() != null) {
                 json.put("deadline", request.deadline().toString());
             }

@@ -17,13 +17,30 @@ import java.util.List;
  * @param pulledBytes  bytes downloaded for it
  * @param pullMs       time spent pulling (0 when nothing was pulled)
  * @param gc           GC: what was reclaimed; otherwise null
+ * @param importMethod ASSEMBLE: how files came into the volume: clone, hardlink or copy; otherwise null
+ * @param filesCloned  ASSEMBLE: files cloned (copy-on-write reflinks of their blobs)
+ * @param protection   ASSEMBLE, VERIFY: what keeps writes in the volume from reaching the store:
+ *                     read-only, clone, copy, or detect (hard links: a write is found, not prevented)
  */
 public record Result(int schemaVersion, String requestId, String correlationId, Action action, String node, String volume,
                      Status status, String outcome, String targetDir, long filesLinked, long filesCopied, long symlinks,
                      long dirsCreated, long bytes, long durationMs, int attempts, List<ResultError> errors,
                      List<String> warnings, Instant startedAt, Instant finishedAt, String workerVersion,
                      List<VolumeSummary> volumes, VerifySummary verify, String imageDigest, int pulledLayers,
-                     long pulledBytes, long pullMs, GcSummary gc) {
+                     long pulledBytes, long pullMs, GcSummary gc, String importMethod, long filesCloned,
+                     String protection) {
+
+    /** A result that says nothing of import methods (every action but ASSEMBLE and VERIFY). */
+    public Result(int schemaVersion, String requestId, String correlationId, Action action, String node, String volume,
+                  Status status, String outcome, String targetDir, long filesLinked, long filesCopied, long symlinks,
+                  long dirsCreated, long bytes, long durationMs, int attempts, List<ResultError> errors,
+                  List<String> warnings, Instant startedAt, Instant finishedAt, String workerVersion,
+                  List<VolumeSummary> volumes, VerifySummary verify, String imageDigest, int pulledLayers,
+                  long pulledBytes, long pullMs, GcSummary gc) {
+        this(schemaVersion, requestId, correlationId, action, node, volume, status, outcome, targetDir, filesLinked,
+                filesCopied, symlinks, dirsCreated, bytes, durationMs, attempts, errors, warnings, startedAt, finishedAt,
+                workerVersion, volumes, verify, imageDigest, pulledLayers, pulledBytes, pullMs, gc, null, 0, null);
+    }
 
     /** A result without a gc (every action but GC). */
     public Result(int schemaVersion, String requestId, String correlationId, Action action, String node, String volume,

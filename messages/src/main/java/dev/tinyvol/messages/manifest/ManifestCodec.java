@@ -107,6 +107,9 @@ public final class ManifestCodec {
         if (entry instanceof FileEntry f) {
             gen.writeStringField("digest", f.digest());
             gen.writeStringField("mode", ManifestRules.formatMode(f.mode()));
+            if (f.copy()) {
+                gen.writeBooleanField("copy", true);
+            }
         } else if (entry instanceof SymlinkEntry s) {
             gen.writeStringField("symlink", s.target());
         } else if (entry instanceof DirEntry d) {

@@ -127,6 +127,7 @@ final class ManifestReader {
         String mode = null;
         long uid = 0;
         long gid = 0;
+        boolean copy = false;
         int kinds = 0;
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
             String field = parser.currentName();
@@ -162,6 +163,12 @@ final class ManifestReader {
                 }
                 case "uid" -> uid = readId(token, "uid");
                 case "gid" -> gid = readId(token, "gid");
+                case "copy" -> {
+                    if (token != JsonToken.VALUE_TRUE && token != JsonToken.VALUE_FALSE) {
+                        throw new ManifestException(MALFORMED_MANIFEST, "copy", "must be true or false, got " + parser.getText());
+                    }
+                    copy = token == JsonToken.VALUE_TRUE;
+                }
                 default -> parser.skipChildren();
             }
         }
@@ -169,7 +176,10 @@ final class ManifestReader {
             throw new ManifestException(MALFORMED_MANIFEST, "", "an entry needs exactly one of \"digest\" (file), \"symlink\" or \"dir\"");
         }
         if (digest != null) {
-            return new FileEntry(digest, mode == null ? 0644 : ManifestRules.parseMode(mode, "mode"), uid, gid);
+            return new FileEntry(digest, mode == null ? 0644 : ManifestRules.parseMode(mode, "mode"), uid, gid, copy);
+        }
+        if (copy) {
+            throw new ManifestException(MALFORMED_MANIFEST, "copy", "only a file entry (\"digest\") can be copied");
         }
         if (symlink != null) {
             return new SymlinkEntry(symlink, uid, gid);

@@ -45,6 +45,20 @@ class ManifestCodecTest {
     }
 
     @Test
+    void aCopyEntryRoundTripsChangesTheIdentityAndIsForFilesOnly() {
+        Manifest linked = parse("{\"version\":2,\"entries\":{\"etc/machine-id\":{\"digest\":\"" + A + "\"}}}");
+        Manifest copied = parse("{\"version\":2,\"entries\":{\"etc/machine-id\":{\"digest\":\"" + A + "\",\"copy\":true}}}");
+        assertTrue(((FileEntry) copied.entries().get("etc/machine-id")).copy());
+        assertEquals(copied, ManifestCodec.parse(ManifestCodec.toJson(copied)));
+        assertTrue(new String(ManifestCodec.toJson(copied), StandardCharsets.UTF_8).contains("\"copy\":true"));
+        assertNotEquals(ManifestCodec.identity(linked), ManifestCodec.identity(copied), "copying is part of what a tree is");
+        ManifestException onDir = problem("{\"version\":2,\"entries\":{\"var\":{\"dir\":true,\"copy\":true}}}");
+        assertEquals("entries[\"var\"].copy", onDir.field());
+        ManifestException notBool = problem("{\"version\":2,\"entries\":{\"a\":{\"digest\":\"" + A + "\",\"copy\":\"yes\"}}}");
+        assertEquals(ManifestException.Problem.MALFORMED_MANIFEST, notBool.problem());
+    }
+
+    @Test
     void canonicalFormRoundTripsAndIgnoresLayout() {
         Manifest m = parse("{\"version\":2,\"name\":\"x\",\"entries\":{\"b\":{\"symlink\":\"/abs/target\"},"
                 + "\"a/f\":{\"digest\":\"" + A + "\",\"mode\":\"0600\",\"uid\":7}}}");

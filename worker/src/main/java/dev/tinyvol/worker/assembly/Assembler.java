@@ -51,6 +51,7 @@ public final class Assembler {
     private final ExecutorService pool;
     private final int threads;
     private final ExecutorService checker;
+    private final CloneSupport clones;
 
     /**
      * @param pool    threads that make directories and links
@@ -62,6 +63,7 @@ public final class Assembler {
         this.pool = pool;
         this.threads = threads;
         this.checker = checker;
+        this.clones = new CloneSupport(cas);
     }
 
     /**
@@ -84,7 +86,9 @@ public final class Assembler {
                     if (whole.clean()) {
                         VolumeRecord r = record.get();
                         return new AssemblyReport(volume, AssemblyReport.Outcome.UNCHANGED, target.toString(), knownId,
-                                0, 0, 0, 0, r.bytes(), elapsedMs(start), List.of());
+                                0, 0, 0, 0, r.bytes(), elapsedMs(start), List.of(),
+                                r.importMethod() == null ? ImportMethod.HARDLINK : ImportMethod.parse(r.importMethod()), 0,
+                                r.protection());
                     }
                     if (!options.replace()) {
                         throw new TinyVolException(ErrorCode.VOLUME_DAMAGED, volume, "volume " + volume + " was built from "
@@ -100,7 +104,7 @@ public final class Assembler {
                     throw new TinyVolException(ErrorCode.VOLUME_EXISTS, volume, "volume " + volume + " exists, built from "
                             + builtFrom + "; tear it down first or assemble with replace to rebuild it");
                 }
-                Removal.requireNothingMounted(target, volume);
+                Removal.requireNothingMounted(target, volume, true); // its own read-only mount comes off at the swap
             }
             // Blob checks (a stat per distinct blob) and the manifest's identity run on the checker
             // thread while directories are made: mkdir leaves the CPUs idle on a busy filesystem.
@@ -131,7 +135,8 @@ public final class Assembler {
         TreeBuild build = null;
         Checked checked;
         try {
-            build = new TreeBuild(cas, objects, pool, threads, manifest, staging, options.copyFallback(), progress);
+            ImportMethod method = clones.resolve(options.importMethod(), objects, staging);
+            build = new TreeBuild(cas, objects, pool, threads, manifest, staging, options.copyFallback(), method, progress);
             long t0 = System.nanoTime();
             build.createDirectories();
             long t1 = System.nanoTime();
@@ -140,16 +145,31 @@ public final class Assembler {
             build.placeEntries(checked.sizes());
             build.applyDirectoryAttributes();
             long t3 = System.nanoTime();
-            if (existing != null) {
-                trash = volumes.trashPathFor(volume);
-                move(target, trash);
-            }
             volumes.keepManifest(checked.manifestId(), manifest);
-            volumes.writeRecord(new VolumeRecord(volume, checked.manifestId(), manifest.name(), source,
-                    build.filesLinked() + build.filesCopied(), build.symlinks(), build.dirsCreated(), build.bytes(),
-                    Instant.now(), build.copiedPaths()));
-            move(staging, target);
+            VolumeRecord record = new VolumeRecord(volume, checked.manifestId(), manifest.name(), source,
+                    build.filesLinked() + build.filesCopied() + build.filesCloned(), build.symlinks(), build.dirsCreated(),
+                    build.bytes(), Instant.now(), build.copiedPaths(), build.method().text(), build.filesLinked(),
+                    options.readOnly());
+            volumes.writeRecord(record);
+            if (existing != null) {
+                ReadOnlyMounts.release(target, volume); // a mount point cannot be swapped; the new tree gets its own
+                // One atomic swap: a reader of the volume's path sees the old tree or the new one, never
+                // nothing. The old tree is then where staging was, and is removed from there.
+                rename(staging, target, DirFd.RenameMode.EXCHANGE);
+                trash = staging;
+            } else {
+                // Something that appeared at the path meanwhile is never replaced unseen.
+                rename(staging, target, DirFd.RenameMode.NO_REPLACE);
+            }
             volumes.fsyncRoot();
+            if (options.readOnly()) {
+                try {
+                    ReadOnlyMounts.mount(target, volume); // one mount, not a walk of the tree
+                } catch (TinyVolException e) {
+                    volumes.writeRecord(record.withReadOnly(false)); // say what it is: built, not protected
+                    throw e;
+                }
+            }
             LOG.debug("assembled {}: lock+checks {} ms, dirs {} ms, waiting for blob checks {} ms, entries {} ms, record+rename {} ms",
                     volume, (t0 - start) / 1_000_000, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000,
                     (System.nanoTime() - t3) / 1_000_000);
@@ -167,7 +187,8 @@ public final class Assembler {
         }
         return new AssemblyReport(volume, existing == null ? AssemblyReport.Outcome.BUILT : AssemblyReport.Outcome.REPLACED,
                 target.toString(), checked.manifestId(), build.filesLinked(), build.filesCopied(), build.symlinks(),
-                build.dirsCreated(), build.bytes(), elapsedMs(start), build.warnings());
+                build.dirsCreated(), build.bytes(), elapsedMs(start), build.warnings(), build.method(), build.filesCloned(),
+                ImportMethod.protection(options.readOnly(), build.method(), build.filesLinked()));
     }
 
     /** What the checker threads found: each instance's size, and the manifest's identity. */
@@ -256,13 +277,14 @@ public final class Assembler {
         }
     }
 
-    private static void move(Path from, Path to) {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+    private static void rename(Path from, Path to, DirFd.RenameMode mode) {
+        try (DirFd fromDir = DirFd.open(from.getParent()); DirFd toDir = DirFd.open(to.getParent())) {
+            fromDir.rename(from.getFileName().toString(), toDir, to.getFileName().toString(), mode);
         } catch (IOException e) {
             throw IoErrors.classify(e, to.toString(), "renaming " + from + " to " + to);
         }
     }
+
 
     private void removeQuietly(Path staging, RuntimeException cause) {
         try {

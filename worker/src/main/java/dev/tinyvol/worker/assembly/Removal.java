@@ -46,7 +46,11 @@ public final class Removal {
             }
             List<String> warnings = new ArrayList<>();
             if (stat.isDirectory()) {
-                requireNothingMounted(target, volume);
+                if (dryRun) {
+                    requireNothingMounted(target, volume, true);
+                } else {
+                    ReadOnlyMounts.release(target, volume); // refuses other mounts; takes off its own read-only one
+                }
             } else {
                 warnings.add(target + " is not a directory TinyVol built (a " + (stat.isSymlink() ? "symlink" : "file")
                         + "); removed it without following it");
@@ -110,10 +114,12 @@ public final class Removal {
         return cleaned;
     }
 
-    static void requireNothingMounted(Path volumeDir, String volume) {
+    /** @param exceptItself whether the volume's own mount (read-only volumes) is allowed */
+    static void requireNothingMounted(Path volumeDir, String volume, boolean exceptItself) {
         List<String> mounts;
         try {
-            mounts = MountTable.mountsAtOrBelow(volumeDir);
+            mounts = MountTable.mountsAtOrBelow(volumeDir).stream()
+                    .filter(m -> !(exceptItself && m.equals(volumeDir.toString()))).toList();
         } catch (IOException e) {
             throw IoErrors.classify(e, volumeDir.toString(), "reading the mount table");
         }

@@ -55,12 +55,14 @@ final class TreeBuild implements AutoCloseable {
     private final Path staging;
     private Map<FileEntry, Instance> instances = Map.of();
     private final boolean copyFallback;
+    private final ImportMethod method;
     private final Progress progress;
 
     private final AtomicBoolean crossDevice = new AtomicBoolean();
     private final AtomicBoolean failed = new AtomicBoolean();
     private final AtomicLong filesLinked = new AtomicLong();
     private final AtomicLong filesCopied = new AtomicLong();
+    private final AtomicLong filesCloned = new AtomicLong();
     private final AtomicLong symlinks = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong done = new AtomicLong();
@@ -71,9 +73,16 @@ final class TreeBuild implements AutoCloseable {
     private final DirFd root;
     private final DirFd objects;
 
-    /** @param objects the CAS's objects directory, open for the assembly (the assembler closes it) */
+    /**
+     * @param objects the CAS's objects directory, open for the assembly (the assembler closes it)
+     * @param method  CLONE, HARDLINK or COPY (AUTO resolved by the assembler)
+     */
     TreeBuild(Cas cas, DirFd objects, ExecutorService pool, int threads, Manifest manifest, Path staging,
-              boolean copyFallback, Progress progress) {
+              boolean copyFallback, ImportMethod method, Progress progress) {
+        if (method == ImportMethod.AUTO) {
+            throw new IllegalArgumentException("AUTO is resolved before a build");
+        }
+        this.method = method;
         this.cas = cas;
         this.pool = pool;
         this.threads = threads;
@@ -195,6 +204,19 @@ final class TreeBuild implements AutoCloseable {
         Instance instance = instances.get(entry);
         BlobKey key = instance.key();
         bytes.addAndGet(instance.size());
+        if (entry.copy()) {
+            // A file the workload rewrites in place: its own bytes, whatever the import method.
+            copy(rel, key, cas.instancePath(key), staging.resolve(rel), false);
+            return;
+        }
+        if (method == ImportMethod.CLONE) {
+            clone(rel, key, instance);
+            return;
+        }
+        if (method == ImportMethod.COPY) {
+            copy(rel, key, cas.instancePath(key), staging.resolve(rel), false);
+            return;
+        }
         if (!crossDevice.get()) {
             try {
                 root.link(objects, instance.name(), rel.getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -220,11 +242,30 @@ final class TreeBuild implements AutoCloseable {
             throw new TinyVolException(ErrorCode.CROSS_DEVICE, rel, "cannot link " + rel + ": the CAS (" + cas.root()
                     + ") and the volumes directory are on different filesystems (EXDEV), and copy fallback is off");
         }
-        copy(rel, key, cas.instancePath(key), staging.resolve(rel));
+        copy(rel, key, cas.instancePath(key), staging.resolve(rel), true);
     }
 
-    /** A private copy with the instance's mode, owner and fixed mtime, so verify can check it. */
-    private void copy(String rel, BlobKey key, Path blob, Path path) {
+    /**
+     * A copy-on-write clone of the blob: the volume's own inode, sharing the blob's extents until
+     * either is written. The clone gets the instance's owner, mode and fixed mtime, as a link would.
+     * (The assembler chose CLONE only after a probe clone between these two filesystems worked.)
+     */
+    private void clone(String rel, BlobKey key, Instance instance) {
+        byte[] name = rel.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            root.cloneFrom(objects, instance.name(), name, key.mode(), key.uid(), key.gid(), Cas.BLOB_MTIME);
+        } catch (IOException e) {
+            throw IoErrors.classify(e, rel, "cloning " + rel + " from blob " + key);
+        }
+        filesCloned.incrementAndGet();
+    }
+
+    /**
+     * A private copy with the instance's mode, owner and fixed mtime, so verify can check it.
+     *
+     * @param fallback a copy where a link was impossible (listed in the volume's record), not the copy method
+     */
+    private void copy(String rel, BlobKey key, Path blob, Path path, boolean fallback) {
         try {
             Files.copy(blob, path);
             if (key.uid() != 0 || key.gid() != 0) {
@@ -236,7 +277,9 @@ final class TreeBuild implements AutoCloseable {
             throw IoErrors.classify(e, rel, "copying " + rel);
         }
         filesCopied.incrementAndGet();
-        copied.add(rel);
+        if (fallback) {
+            copied.add(rel);
+        }
     }
 
     private void placeSymlink(String rel, SymlinkEntry entry) {
@@ -273,6 +316,14 @@ final class TreeBuild implements AutoCloseable {
 
     long filesCopied() {
         return filesCopied.get();
+    }
+
+    long filesCloned() {
+        return filesCloned.get();
+    }
+
+    ImportMethod method() {
+        return method;
     }
 
     long symlinks() {

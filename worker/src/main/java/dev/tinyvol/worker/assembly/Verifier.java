@@ -85,7 +85,7 @@ public final class Verifier {
         Manifest manifest = volumes.keptManifest(record.manifestId()).orElseThrow(() -> new TinyVolException(
                 ErrorCode.MANIFEST_NOT_FOUND, volume, "the manifest volume " + volume + " was built from ("
                 + record.manifestId() + ") is no longer kept; name it with --ref or --manifest"));
-        return compare(volume, manifest, record.manifestId(), new HashSet<>(record.copiedPaths()), deep, start, progress);
+        return compare(volume, manifest, record.manifestId(), privateFiles(record), deep, start, progress);
     }
 
     /** Verifies against {@code manifest}; files copied at assembly are known only if it is the one built from. */
@@ -117,10 +117,10 @@ public final class Verifier {
         long start = System.nanoTime();
         requireVolume(volume); // before hashing the manifest's identity for a volume that is not there
         String manifestId = ManifestIdentity.of(manifest);
-        Set<String> copied = volumes.record(volume)
+        java.util.function.Predicate<String> copied = volumes.record(volume)
                 .filter(r -> r.manifestId().equals(manifestId))
-                .map(r -> (Set<String>) new HashSet<>(r.copiedPaths()))
-                .orElse(Set.of());
+                .map(Verifier::privateFiles)
+                .orElse(rel -> false);
         return compare(volume, manifest, manifestId, copied, deep, start, progress);
     }
 
@@ -129,7 +129,20 @@ public final class Verifier {
      * directory through descriptors (each opened with no symlink or mount point on the way), so a
      * workload that swaps a directory for a symlink cannot make verify read outside the volume.
      */
-    private VerifyReport compare(String volume, Manifest manifest, String manifestId, Set<String> copied, boolean deep,
+    /**
+     * Which files are the volume's own inodes rather than links to blobs: all of them for a cloned or
+     * copied volume, else the ones copy fallback copied. Those are checked by size, mode, owner and
+     * mtime (and content when deep), not by inode.
+     */
+    private static java.util.function.Predicate<String> privateFiles(VolumeRecord record) {
+        if (record.privateFiles()) {
+            return rel -> true;
+        }
+        Set<String> copied = new HashSet<>(record.copiedPaths());
+        return copied::contains;
+    }
+
+    private VerifyReport compare(String volume, Manifest manifest, String manifestId, java.util.function.Predicate<String> copied, boolean deep,
                                  long start, Progress progress) {
         Path rootPath = volumes.volumePath(volume); // its existence checked by the caller (requireVolume)
         Tally tally = new Tally();
@@ -192,7 +205,7 @@ public final class Verifier {
 
     /** Checks the entries of one directory through its own descriptor. */
     private void checkDirectory(DirFd root, String parent, List<Map.Entry<String, ManifestEntry>> entries,
-                                Set<String> copied, boolean deep, Tally tally) {
+                                java.util.function.Predicate<String> copied, boolean deep, Tally tally) {
         DirFd dir;
         if (parent.isEmpty()) {
             dir = root;
@@ -237,7 +250,7 @@ public final class Verifier {
         }
     }
 
-    private void check(DirFd dir, String rel, ManifestEntry entry, Set<String> copied, boolean deep, Tally tally) {
+    private void check(DirFd dir, String rel, ManifestEntry entry, java.util.function.Predicate<String> copied, boolean deep, Tally tally) {
         byte[] leaf = leafOf(rel).getBytes(StandardCharsets.UTF_8);
         Stat stat;
         try {
@@ -250,7 +263,7 @@ public final class Verifier {
         }
         String wrong;
         try {
-            wrong = mismatch(dir, leaf, stat, entry, copied.contains(rel), deep);
+            wrong = mismatch(dir, leaf, stat, entry, copied.test(rel) || (entry instanceof FileEntry fe && fe.copy()), deep);
         } catch (IOException e) {
             throw IoErrors.classify(e, rel, "verifying " + rel);
         }

@@ -13,7 +13,7 @@ public final class VolumeLister {
      * rename and record) is listed with {@code recorded=false} and unknown counts (-1).
      */
     public record VolumeInfo(String volume, boolean recorded, String manifestName, String manifestId, String source,
-                             long files, long bytes, Instant createdAt) {
+                             long files, long bytes, Instant createdAt, String importMethod, String protection) {
     }
 
     private final VolumeStore volumes;
@@ -27,8 +27,8 @@ public final class VolumeLister {
         for (String name : volumes.volumes()) {
             Optional<VolumeRecord> record = volumes.record(name);
             infos.add(record.map(r -> new VolumeInfo(name, true, r.manifestName(), r.manifestId(), r.source(), r.files(),
-                            r.bytes(), r.createdAt()))
-                    .orElse(new VolumeInfo(name, false, "", "", "", -1, -1, null)));
+                            r.bytes(), r.createdAt(), r.importMethod() == null ? "hardlink" : r.importMethod(), r.protection()))
+                    .orElse(new VolumeInfo(name, false, "", "", "", -1, -1, null, null, null)));
         }
         return infos;
     }

@@ -120,6 +120,29 @@ public final class VolumeService implements AutoCloseable {
         return removal.cleanLeftovers();
     }
 
+    /**
+     * Mounts read-only again every volume whose record says read-only and whose mount is gone (after
+     * a reboot, or a crash between a build and its mount); returns the volumes it mounted. Each is
+     * done under the volume's lock; one that fails is logged and the rest are still done.
+     */
+    public List<String> restoreReadOnlyMounts() {
+        List<String> restored = new java.util.ArrayList<>();
+        for (String volume : volumes.volumes()) {
+            try (VolumeLocks.Held lock = volumes.lock(volume, () -> { })) {
+                var record = volumes.record(volume);
+                java.nio.file.Path dir = volumes.volumePath(volume);
+                if (record.isPresent() && record.get().readOnly() && !ReadOnlyMounts.isMounted(dir)) {
+                    ReadOnlyMounts.mount(dir, volume);
+                    restored.add(volume);
+                }
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(VolumeService.class).error("could not mount volume {} read-only again: {}",
+                        volume, e.getMessage());
+            }
+        }
+        return restored;
+    }
+
     @Override
     public void close() {
         pool.shutdownNow();

@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * source tree (the same links and directories), {@code rm -rf} of that copy, and the whole
  * {@code tinyvol assemble} process (JVM start and manifest loading included), as {@code java -jar}
  * and as {@code bin/tinyvol} (the launcher people use, with its start-up cache). Each figure is the
- * median of several rounds after warm-up rounds, with the page cache warm for all of them.
+ * median of several rounds after warm-up rounds, with the page cache warm for all of them. Hard links
+ * throughout, as cp -al makes ({@code bin/tinyvol-bench-clone} measures clones on XFS).
  */
 public final class AssemblyBenchmark {
 
@@ -85,7 +86,8 @@ public final class AssemblyBenchmark {
             int warmups = 2;
             for (int round = -warmups; round < rounds; round++) {
                 long t0 = System.nanoTime();
-                AssemblyReport report = service.assemble("bench", manifest, "ref:" + ref, AssemblyOptions.DEFAULTS, Progress.NONE, () -> { });
+                AssemblyReport report = service.assemble("bench", manifest, "ref:" + ref,
+                        new AssemblyOptions(false, true, dev.tinyvol.worker.assembly.ImportMethod.HARDLINK), Progress.NONE, () -> { });
                 long t1 = System.nanoTime();
                 service.teardown("bench", () -> { });
                 long t2 = System.nanoTime();
@@ -94,7 +96,7 @@ public final class AssemblyBenchmark {
                 run("rm", "-rf", copy.toString());
                 long t4 = System.nanoTime();
                 String[] assembleArgs = {"assemble", "--cas", casDir.toString(), "--volumes", volumesDir.toString(), "--ref", ref,
-                    "--volume", "bench", "--threads", String.valueOf(threads)};
+                    "--volume", "bench", "--threads", String.valueOf(threads), "--import-method", "hardlink"};
                 runTinyVol(List.of(), assembleArgs);
                 long t5 = System.nanoTime();
                 service.teardown("bench", () -> { });

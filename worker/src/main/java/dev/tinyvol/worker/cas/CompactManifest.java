@@ -64,7 +64,7 @@ final class CompactManifest {
                 previous = path;
                 ManifestEntry entry = e.getValue();
                 if (entry instanceof FileEntry f) {
-                    out.writeByte(0);
+                    out.writeByte(f.copy() ? 3 : 0); // 3: a file volumes get a copy of
                     out.write(HexFormat.of().parseHex(f.digest()));
                     out.writeShort(f.mode());
                 } else if (entry instanceof SymlinkEntry s) {
@@ -117,11 +117,11 @@ final class CompactManifest {
             String p = new String(path, 0, shared + rest, StandardCharsets.UTF_8);
             int kind = in.get();
             ManifestEntry entry;
-            if (kind == 0) {
+            if (kind == 0 || kind == 3) {
                 in.get(digest);
                 int mode = Short.toUnsignedInt(in.getShort());
                 entry = new FileEntry(hex.formatHex(digest), mode, Integer.toUnsignedLong(in.getInt()),
-                        Integer.toUnsignedLong(in.getInt()));
+                        Integer.toUnsignedLong(in.getInt()), kind == 3);
             } else if (kind == 1) {
                 String target = new String(readBytes(in), StandardCharsets.UTF_8);
                 entry = new SymlinkEntry(target, Integer.toUnsignedLong(in.getInt()), Integer.toUnsignedLong(in.getInt()));

@@ -56,7 +56,16 @@ public final class Ingester {
      *               linked to the bare 0444 root instance; anything else left out with a warning)
      */
     public IngestReport ingest(Path source, String ref, int format, Progress progress) {
+        return ingest(source, ref, format, CopyPaths.NONE, progress);
+    }
+
+    /** As {@link #ingest(Path, String, int, Progress)}, marking the files {@code copy} matches as copied into volumes. */
+    public IngestReport ingest(Path source, String ref, int format, CopyPaths copy, Progress progress) {
         long start = System.nanoTime();
+        if (!copy.isEmpty() && format != 2) {
+            throw new TinyVolException(ErrorCode.UNSUPPORTED_MANIFEST_VERSION, ref, "copy paths need a v2 manifest "
+                    + "(--format v2): v1 manifests have no per-file attributes");
+        }
         if (format != 1 && format != 2) {
             throw new TinyVolException(ErrorCode.UNSUPPORTED_MANIFEST_VERSION, "format", "format must be v1 or v2");
         }
@@ -67,12 +76,12 @@ public final class Ingester {
         Scan scan = scan(source, format, warnings, progress);
         // From the first blob checked to the ref written, no gc may remove what this ingest relies on.
         try (StoreLock.Held writing = cas.lock().shared()) {
-            return store(source, ref, format, progress, start, warnings, scan);
+            return store(source, ref, format, copy, progress, start, warnings, scan);
         }
     }
 
-    private IngestReport store(Path source, String ref, int format, Progress progress, long start, List<String> warnings,
-                               Scan scan) {
+    private IngestReport store(Path source, String ref, int format, CopyPaths copy, Progress progress, long start,
+                               List<String> warnings, Scan scan) {
 
         Map<String, FileEntry> files = new ConcurrentHashMap<>();
         Set<String> newDigests = ConcurrentHashMap.newKeySet();
@@ -109,6 +118,7 @@ public final class Ingester {
 
         TreeMap<String, ManifestEntry> entries = new TreeMap<>(scan.others);
         entries.putAll(files);
+        copy.mark(entries);
         Manifest manifest;
         try {
             manifest = new Manifest(format, ref, entries);

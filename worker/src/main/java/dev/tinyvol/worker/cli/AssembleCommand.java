@@ -2,6 +2,7 @@ package dev.tinyvol.worker.cli;
 
 import dev.tinyvol.messages.manifest.Manifest;
 import dev.tinyvol.worker.assembly.AssemblyOptions;
+import dev.tinyvol.worker.assembly.ImportMethod;
 import dev.tinyvol.worker.assembly.AssemblyReport;
 import dev.tinyvol.worker.assembly.VolumeService;
 import java.io.PrintWriter;
@@ -43,8 +44,28 @@ final class AssembleCommand implements Callable<Integer> {
     @Option(names = "--no-copy-fallback", description = "Fail instead of copying a file that cannot be linked.")
     boolean noCopyFallback;
 
+    @Option(names = "--import-method", paramLabel = "METHOD", converter = ImportMethodConverter.class,
+            description = "How files come into the volume: auto (default: clone where the volumes filesystem can clone "
+                    + "from the CAS's, XFS with reflink or btrfs; else hard link), clone, hardlink or copy.")
+    ImportMethod importMethod = ImportMethod.AUTO;
+
+    @Option(names = "--read-only", description = "Once built, bind-mount the volume read-only onto itself: nothing "
+            + "without mount privileges can write in it, root included (EROFS). Teardown and replace take the mount off.")
+    boolean readOnly;
+
     @Mixin
     JsonOption output;
+
+    static final class ImportMethodConverter implements CommandLine.ITypeConverter<ImportMethod> {
+        @Override
+        public ImportMethod convert(String value) {
+            try {
+                return ImportMethod.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -60,7 +81,7 @@ final class AssembleCommand implements Callable<Integer> {
             Manifest m = manifest.load(service.cas());
             LOG.debug("loaded manifest of {} entries in {} ms ({} ms since JVM start)", m.entries().size(),
                     (System.nanoTime() - t0) / 1_000_000, java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime());
-            report = service.assemble(volume, m, manifest.source(), new AssemblyOptions(replace, !noCopyFallback), progress,
+            report = service.assemble(volume, m, manifest.source(), new AssemblyOptions(replace, !noCopyFallback, importMethod, readOnly), progress,
                     () -> waiting(err, volume));
         }
         if (output.json) {
@@ -72,7 +93,9 @@ final class AssembleCommand implements Callable<Integer> {
             case REPLACED -> "replaced " + report.volume() + " at " + report.targetDir();
             case UNCHANGED -> report.volume() + " already holds this manifest; nothing changed";
         });
+        Output.line(out, "import", report.importMethod().text() + " (protection: " + report.protection() + ")");
         Output.line(out, "files linked", report.filesLinked());
+        Output.line(out, "files cloned", report.filesCloned());
         Output.line(out, "files copied", report.filesCopied());
         Output.line(out, "symlinks", report.symlinks());
         Output.line(out, "dirs created", report.dirsCreated());

@@ -38,6 +38,11 @@ final class IngestCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", converter = Converters.PositiveCount.class, description = "Threads that hash and store files (default: ${DEFAULT-VALUE}).")
     int threads = 4;
 
+    @Option(names = "--copy", paramLabel = "GLOB", split = ",", description = "Files volumes get a private copy of, "
+            + "never a link or clone (files a workload rewrites in place), as globs over paths in the tree, e.g. "
+            + "etc/machine-id,var/lib/db/** (repeatable; v2 manifests).")
+    java.util.List<String> copy = java.util.List.of();
+
     @Mixin
     JsonOption output;
 
@@ -54,7 +59,8 @@ final class IngestCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         IngestReport report;
         try (ConsoleProgress progress = new ConsoleProgress(spec.commandLine().getErr(), true)) {
-            report = new Ingester(Cas.create(cas), threads).ingest(source, ref, version, progress);
+            report = new Ingester(Cas.create(cas), threads).ingest(source, ref, version,
+                    dev.tinyvol.worker.cas.CopyPaths.of(copy), progress);
         }
         if (output.json) {
             Output.json(out, report);

@@ -37,13 +37,15 @@ final class ListCommand implements Callable<Integer> {
             Output.json(out, found);
             return 0;
         }
-        out.printf("%-32s %-24s %10s %12s  %s%n", "VOLUME", "MANIFEST", "FILES", "SIZE", "CREATED");
+        out.printf("%-32s %-24s %10s %12s  %-9s %-10s %s%n", "VOLUME", "MANIFEST", "FILES", "SIZE", "IMPORT", "PROTECTION",
+                "CREATED");
         for (VolumeInfo v : found) {
             if (v.recorded()) {
-                out.printf("%-32s %-24s %10d %12s  %s%n", v.volume(), v.manifestName().isEmpty() ? v.manifestId().substring(0, 12)
-                        : v.manifestName(), v.files(), Output.bytes(v.bytes()), v.createdAt());
+                out.printf("%-32s %-24s %10d %12s  %-9s %-10s %s%n", v.volume(), v.manifestName().isEmpty()
+                        ? v.manifestId().substring(0, 12) : v.manifestName(), v.files(), Output.bytes(v.bytes()),
+                        v.importMethod(), v.protection(), v.createdAt());
             } else {
-                out.printf("%-32s %-24s %10s %12s  %s%n", v.volume(), "(no record)", "-", "-", "-");
+                out.printf("%-32s %-24s %10s %12s  %-9s %-10s %s%n", v.volume(), "(no record)", "-", "-", "-", "-", "-");
             }
         }
         out.flush();

@@ -43,6 +43,11 @@ final class PullCommand implements Callable<Integer> {
     @Mixin
     RegistryOptions registry;
 
+    @Option(names = "--copy", paramLabel = "GLOB", split = ",", description = "Files volumes get a private copy of, "
+            + "never a link or clone (files a workload rewrites in place), as globs over paths in the image, e.g. "
+            + "etc/machine-id,var/lib/db/** (repeatable).")
+    java.util.List<String> copy = java.util.List.of();
+
     @Option(names = "--mirror", paramLabel = "UPSTREAM=MIRROR[,MIRROR]", description = "Pull-through caches to ask before a registry (repeatable).")
     java.util.List<String> mirrors = java.util.List.of();
 
@@ -78,7 +83,7 @@ final class PullCommand implements Callable<Integer> {
         PullReport report;
         try (ConsoleProgress progress = new ConsoleProgress(spec.commandLine().getErr(), !output.json)) {
             report = new ImagePuller(Cas.create(cas), registry.client(), parallelLayers, mirrorRules())
-                    .pull(reference, refName, platform, progress);
+                    .pull(reference, refName, platform, dev.tinyvol.worker.cas.CopyPaths.of(copy), progress);
         }
         PrintWriter out = spec.commandLine().getOut();
         if (output.json) {

@@ -31,7 +31,7 @@ public record WorkerConfig(String node, Path casDir, Path volumesDir, String htt
                            int resultsPartitions, short replicationFactor, int concurrency, int fileThreads,
                            int maxAttempts, Duration retryBackoff, int maxBuffered, Duration shutdownGrace,
                            Duration answerRetention, Map<String, String> kafka, List<String> warnings,
-                           Map<String, String> effective, Registry registry, Gc gc) {
+                           Map<String, String> effective, Registry registry, Gc gc, String importMethod) {
 
     /**
      * @param minFree  free space under which the worker runs a gc by itself
@@ -145,6 +145,7 @@ public record WorkerConfig(String node, Path casDir, Path volumesDir, String htt
                     .map(String::strip).filter(h -> !h.isEmpty()).collect(java.util.stream.Collectors.toUnmodifiableSet()),
                     get(REGISTRY_CONFIG, null), get(REGISTRY_CA_FILE, null), get(REGISTRY_DEFAULT_REPOSITORY, null),
                     get(REGISTRY_LAYERS, null), get(REGISTRY_MIRRORS, null), get(REGISTRY_PULLS, null));
+            String importMethod = get(IMPORT_METHOD, null);
             Gc gc = new Gc(get(CAS_GC_MIN_FREE, null), get(CAS_GC_INTERVAL, null));
             Map<String, String> kafka = new TreeMap<>();
             values.forEach((k, v) -> {
@@ -159,7 +160,7 @@ public record WorkerConfig(String node, Path casDir, Path volumesDir, String htt
             }
             return new WorkerConfig(node, cas, volumes, host, port, requests, results, dlq, create, requestPartitions,
                     resultsPartitions, (short) replication, concurrency, fileThreads, attempts, backoff, maxBuffered, grace,
-                    retention, kafka, warnings, effective, registry, gc);
+                    retention, kafka, warnings, effective, registry, gc, importMethod);
         }
 
         /** The setting's value: given, else its declared default, else {@code computed}; required ones must be given. */

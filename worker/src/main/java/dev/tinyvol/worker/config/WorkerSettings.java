@@ -109,6 +109,12 @@ public final class WorkerSettings {
                     + "request thread (concurrency), and requests for the same image share one pull.",
             Setting.Validator.range(1, 16), false);
 
+    public static final Setting<String> IMPORT_METHOD = new Setting<>("import.method", Setting.Type.STRING, "auto", null, null,
+            "How files come into volumes (a request's options.importMethod overrides it): auto clones where the volumes "
+                    + "filesystem can clone from the CAS's (XFS with reflink, btrfs: a write changes only that volume) and "
+                    + "hard links elsewhere; clone (refused where it cannot), hardlink (a write through a link changes the "
+                    + "store: detected, not prevented), copy.",
+            Setting.Validator.pattern(Pattern.compile("auto|clone|hardlink|copy"), "is not auto, clone, hardlink or copy"), false);
     public static final Setting<FreeSpace> CAS_GC_MIN_FREE = new Setting<>("cas.gc.min.free", Setting.Type.FREE_SPACE,
             FreeSpace.parse("5%"), null, null, "When usable space on the CAS's filesystem falls below this (a size such "
                     + "as 20GiB, or a share such as 5%; 0 = never), the worker runs a gc by itself: checked every minute, "
@@ -122,7 +128,7 @@ public final class WorkerSettings {
             FILE_THREADS, RETRY_MAX_ATTEMPTS, RETRY_BACKOFF, MAX_BUFFERED, SHUTDOWN_GRACE, ANSWERS_RETENTION,
             TOPIC_REQUESTS, TOPIC_RESULTS, TOPIC_DLQ, TOPICS_CREATE, TOPICS_REQUESTS_PARTITIONS, TOPICS_RESULTS_PARTITIONS,
             TOPICS_REPLICATION_FACTOR, REGISTRY_INSECURE, REGISTRY_CONFIG, REGISTRY_CA_FILE, REGISTRY_DEFAULT_REPOSITORY,
-            REGISTRY_MIRRORS, REGISTRY_LAYERS, REGISTRY_PULLS, CAS_GC_MIN_FREE, CAS_GC_INTERVAL);
+            REGISTRY_MIRRORS, REGISTRY_LAYERS, REGISTRY_PULLS, IMPORT_METHOD, CAS_GC_MIN_FREE, CAS_GC_INTERVAL);
 
     /** Kafka client keys documented in the shipped file (commented out unless shown with a value). */
     static final List<String[]> KAFKA_EXAMPLES = List.of(

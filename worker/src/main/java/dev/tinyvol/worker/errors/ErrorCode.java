@@ -29,8 +29,12 @@ public enum ErrorCode {
     NOT_A_CAS(false),
     CROSS_DEVICE(false),
     LINK_LIMIT(false),
+    /** importMethod clone where the volumes filesystem cannot clone from the CAS's. */
+    CLONE_UNSUPPORTED(false),
     NO_SPACE(false),
     READ_ONLY_FILESYSTEM(false),
+    /** A read-only volume's bind mount could not be made (the worker lacks CAP_SYS_ADMIN). */
+    MOUNT_FAILED(false),
     PERMISSION_DENIED(false),
 
     // Registries (cas pull): the image, the credentials or the content is wrong.

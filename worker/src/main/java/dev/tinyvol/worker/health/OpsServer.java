@@ -23,6 +23,11 @@ public final class OpsServer implements AutoCloseable {
         String notLive();
 
         String notReady();
+
+        /** Lines after the readiness verdict (what protects the volumes), each ending in a newline. */
+        default String readyDetail() {
+            return "";
+        }
     }
 
     private static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
@@ -42,7 +47,11 @@ public final class OpsServer implements AutoCloseable {
             return t;
         }));
         server.createContext("/health/live", exchange -> health(exchange, probe::notLive));
-        server.createContext("/health/ready", exchange -> health(exchange, probe::notReady));
+        server.createContext("/health/ready", exchange -> {
+            String why = probe.notReady();
+            send(exchange, why == null ? 200 : 503, "text/plain; charset=utf-8", (why == null ? "ok" : why) + "\n"
+                    + probe.readyDetail());
+        });
         server.createContext("/metrics", exchange -> send(exchange, 200, PROMETHEUS, metrics.get()));
         server.start();
     }

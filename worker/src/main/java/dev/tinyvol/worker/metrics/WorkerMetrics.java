@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -125,6 +126,14 @@ public final class WorkerMetrics {
 
     public void damagedVolumes(Supplier<Number> count) {
         Gauge.builder("tinyvol.volumes.damaged", count).description("volumes found not whole after an unclean stop").register(registry);
+    }
+
+    /** Volumes by protection (read-only, clone, copy, detect). */
+    public void protection(Supplier<Map<String, Long>> counts, List<String> kinds) {
+        for (String kind : kinds) {
+            Gauge.builder("tinyvol.volumes", () -> counts.get().getOrDefault(kind, 0L)).tag("protection", kind)
+                    .description("volumes by what keeps their writes from the store").register(registry);
+        }
     }
 
     public void inFlight(Supplier<Number> requests) {

@@ -17,6 +17,8 @@ import dev.tinyvol.worker.cas.ManifestStore;
 import dev.tinyvol.worker.errors.IoErrors;
 import dev.tinyvol.worker.errors.TinyVolException;
 import dev.tinyvol.worker.progress.Progress;
+import dev.tinyvol.worker.assembly.ImportMethod;
+import dev.tinyvol.worker.assembly.VolumeRecord;
 import dev.tinyvol.worker.registry.PullReport;
 import dev.tinyvol.worker.registry.SharedPulls;
 import io.github.resilience4j.core.IntervalFunction;
@@ -46,6 +48,7 @@ public final class RequestExecutor {
     private final RetryConfig retry;
     private final Clock clock;
     private final SharedPulls pulls;
+    private final ImportMethod defaultImport;
 
     public RequestExecutor(String node, VolumeService volumes, int maxAttempts, Duration backoff, Clock clock) {
         this(node, volumes, maxAttempts, backoff, clock, null);
@@ -53,6 +56,13 @@ public final class RequestExecutor {
 
     /** @param pulls how images are pulled, or null on a node that pulls nothing */
     public RequestExecutor(String node, VolumeService volumes, int maxAttempts, Duration backoff, Clock clock, SharedPulls pulls) {
+        this(node, volumes, maxAttempts, backoff, clock, pulls, ImportMethod.AUTO);
+    }
+
+    /** @param defaultImport the import method of requests that name none ({@code import.method}) */
+    public RequestExecutor(String node, VolumeService volumes, int maxAttempts, Duration backoff, Clock clock, SharedPulls pulls,
+                           ImportMethod defaultImport) {
+        this.defaultImport = defaultImport;
         this.node = node;
         this.volumes = volumes;
         this.clock = clock;
@@ -178,8 +188,15 @@ public final class RequestExecutor {
                 Manifest manifest = manifestFor(request, out, claim);
                 String source = request.image() != null ? "image:" + request.image()
                         : request.manifestRef() != null ? "ref:" + request.manifestRef() : "inline";
+                ImportMethod method = request.options().importMethod() == null ? defaultImport
+                        : ImportMethod.parse(request.options().importMethod());
                 AssemblyReport r = volumes.assemble(request.volume(), manifest, source,
-                        new AssemblyOptions(request.options().replace(), request.options().copyFallback()), Progress.NONE, noWait);
+                        new AssemblyOptions(request.options().replace(), request.options().copyFallback(), method,
+                                request.options().readOnly()),
+                        Progress.NONE, noWait);
+                out.importMethod = r.importMethod().text();
+                out.filesCloned = r.filesCloned();
+                out.protection = r.protection();
                 out.outcome = r.outcome().name();
                 out.targetDir = r.targetDir();
                 out.filesLinked = r.filesLinked();
@@ -202,12 +219,13 @@ public final class RequestExecutor {
                 Manifest manifest = request.manifest() == null && request.manifestRef() == null && request.image() == null
                         ? null : manifestFor(request, out, claim);
                 boolean deep = request.options().verify();
+                out.protection = volumes.volumes().record(request.volume()).map(VolumeRecord::protection).orElse(null);
                 out.targetDir = volumes.volumes().root().resolve(request.volume()).toString();
                 verify(out, request, manifest == null ? volumes.verify(request.volume(), deep)
                         : volumes.verify(request.volume(), manifest, deep));
             }
             case LIST -> volumes.list().forEach(v -> out.volumes.add(new VolumeSummary(v.volume(), v.manifestName(),
-                    v.manifestId(), v.files(), v.bytes(), v.createdAt())));
+                    v.manifestId(), v.files(), v.bytes(), v.createdAt(), v.importMethod(), v.protection())));
             case PURGE -> {
                 PurgeReport r = volumes.purge(request.options().dryRun(), noWait);
                 for (TeardownReport t : r.volumes()) {

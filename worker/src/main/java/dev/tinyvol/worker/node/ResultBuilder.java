@@ -43,6 +43,9 @@ public final class ResultBuilder {
     long pulledBytes;
     long pullMs;
     dev.tinyvol.messages.event.GcSummary gc;
+    String importMethod;
+    long filesCloned;
+    String protection;
 
     private ResultBuilder(String requestId, String correlationId, Action action, String node, String volume, Instant started) {
         this.requestId = requestId;
@@ -95,6 +98,9 @@ public final class ResultBuilder {
         pulledBytes = 0;
         pullMs = 0;
         gc = null;
+        importMethod = null;
+        filesCloned = 0;
+        protection = null;
     }
 
     void fail(ResultError error) {
@@ -105,6 +111,7 @@ public final class ResultBuilder {
     public Result build(int attempts, long durationMs, Instant finished) {
         return new Result(Request.SCHEMA_VERSION, requestId, correlationId, action, node, volume, status, outcome,
                 targetDir, filesLinked, filesCopied, symlinks, dirsCreated, bytes, durationMs, attempts, errors, warnings,
-                started, finished, RequestExecutor.VERSION, volumes, verify, imageDigest, pulledLayers, pulledBytes, pullMs, gc);
+                started, finished, RequestExecutor.VERSION, volumes, verify, imageDigest, pulledLayers, pulledBytes, pullMs, gc,
+                importMethod, filesCloned, protection);
     }
 }

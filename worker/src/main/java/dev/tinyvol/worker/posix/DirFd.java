@@ -249,6 +249,54 @@ public final class DirFd implements AutoCloseable {
         Native.syncfs(fd, shown);
     }
 
+    /**
+     * Makes a new file {@code to} here that shares the extents of {@code from} in {@code fromDir}
+     * (ioctl FICLONE, a reflink): its own inode, so a write to it changes only it (copy-on-write).
+     * The new file has mode 0600 and the caller's owner until set; on failure it is removed.
+     * Fails with EOPNOTSUPP or EINVAL where the filesystem cannot clone, EXDEV across filesystems.
+     */
+    public void cloneFrom(DirFd fromDir, byte[] from, byte[] to) throws IOException {
+        cloneFrom(fromDir, from, to, -1, 0, 0, null);
+    }
+
+    /**
+     * As {@link #cloneFrom(DirFd, byte[], byte[])}, then gives the clone an owner, mode and
+     * modification time through its descriptor (no path looked up again): what a hard link to an
+     * instance shares with it. {@code mode} -1 leaves all three as they are.
+     */
+    public void cloneFrom(DirFd fromDir, byte[] from, byte[] to, int mode, long uid, long gid, FileTime mtime)
+            throws IOException {
+        int source = Native.openat(fromDir.fd, from, Native.O_RDONLY | Native.O_NOFOLLOW | Native.O_CLOEXEC, 0,
+                fromDir.shown(from));
+        try {
+            int target = Native.openat(fd, to, Native.O_WRONLY | Native.O_CREAT | Native.O_EXCL | Native.O_NOFOLLOW
+                    | Native.O_CLOEXEC, 0600, shown(to));
+            boolean cloned = false;
+            try {
+                Native.ioctl(target, Native.FICLONE, source, shown(to));
+                if (mode >= 0) {
+                    if (uid != 0 || gid != 0) {
+                        Native.fchown(target, uid, gid, shown(to));
+                    }
+                    Native.fchmod(target, mode & 07777, shown(to)); // after fchown, which clears setuid/setgid
+                    Native.futimens(target, mtime, shown(to));
+                }
+                cloned = true;
+            } finally {
+                Native.close(target);
+                if (!cloned) {
+                    try {
+                        unlink(to);
+                    } catch (IOException ignored) {
+                        // the ioctl's failure is the one to report; staging is removed after a failed build anyway
+                    }
+                }
+            }
+        } finally {
+            Native.close(source);
+        }
+    }
+
     /** ioctl(2) on this directory's descriptor. */
     public int ioctl(long request, long argument) throws IOException {
         return Native.ioctl(fd, request, argument, shown);

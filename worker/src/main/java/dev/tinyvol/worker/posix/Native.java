@@ -33,6 +33,9 @@ final class Native {
     static final int AT_EMPTY_PATH = 0x1000;
 
     static final int O_RDONLY = 0;
+    static final int O_WRONLY = 1;
+    static final int O_CREAT = 0100;
+    static final int O_EXCL = 0200;
     static final int O_CLOEXEC = 02000000;
     static final int O_DIRECTORY;
     static final int O_NOFOLLOW;
@@ -44,6 +47,9 @@ final class Native {
 
     static final int RENAME_NOREPLACE = 1;
     static final int RENAME_EXCHANGE = 2;
+
+    /** ioctl FICLONE = _IOW(0x94, 9, int): make the target share the source's extents (a reflink). */
+    static final long FICLONE = 0x40049409L;
 
     /** The same number on every Linux architecture (syscalls added after 5.1 share one table). */
     private static final long SYS_OPENAT2 = 437;
@@ -81,6 +87,12 @@ final class Native {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS), -1);
     private static final MethodHandle UNLINKAT = errnoCall("unlinkat",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
+    private static final MethodHandle FUTIMENS = errnoCall("futimens", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), -1);
+    private static final MethodHandle FCHMOD = errnoCall("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
+    private static final MethodHandle FCHOWN = errnoCall("fchown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), -1);
+    private static final MethodHandle MOUNT = errnoCall("mount",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), -1);
+    private static final MethodHandle UMOUNT2 = errnoCall("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), -1);
     private static final MethodHandle RENAMEAT2 = errnoCall("renameat2",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT), -1);
     private static final MethodHandle STATX = errnoCall("statx",
@@ -305,6 +317,26 @@ final class Native {
         call(s, "utimensat", shown, false, e -> (int) UTIMENSAT.invokeExact(e, dirfd, p, times, flags));
     }
 
+    /** futimens(3): the modification time of an open file (glibc's utimensat refuses a NULL path). */
+    static void futimens(int fd, java.nio.file.attribute.FileTime time, String shown) throws IOException {
+        long total = time.to(java.util.concurrent.TimeUnit.NANOSECONDS);
+        Scratch s = scratch();
+        MemorySegment times = s.struct;
+        times.set(JAVA_LONG, 0, 0);
+        times.set(JAVA_LONG, 8, (1L << 30) - 2); // UTIME_OMIT for the access time
+        times.set(JAVA_LONG, 16, Math.floorDiv(total, 1_000_000_000L));
+        times.set(JAVA_LONG, 24, Math.floorMod(total, 1_000_000_000L));
+        call(s, "futimens", shown, false, e -> (int) FUTIMENS.invokeExact(e, fd, times));
+    }
+
+    static void fchmod(int fd, int mode, String shown) throws IOException {
+        call(scratch(), "fchmod", shown, false, e -> (int) FCHMOD.invokeExact(e, fd, mode));
+    }
+
+    static void fchown(int fd, long uid, long gid, String shown) throws IOException {
+        call(scratch(), "fchown", shown, false, e -> (int) FCHOWN.invokeExact(e, fd, (int) uid, (int) gid));
+    }
+
     static byte[] readlinkat(int dirfd, byte[] path, String shown) throws IOException {
         Scratch s = scratch();
         MemorySegment p = name1(s, path, "readlinkat", shown);
@@ -328,6 +360,25 @@ final class Native {
 
     static void syncfs(int fd, String shown) throws IOException {
         call(scratch(), "syncfs", shown, false, e -> (int) SYNCFS.invokeExact(e, fd));
+    }
+
+    static final long MS_RDONLY = 1;
+    static final long MS_REMOUNT = 32;
+    static final long MS_BIND = 4096;
+    static final int MNT_DETACH = 2;
+
+    /** mount(2) without a filesystem type or data: binds and remounts. {@code source} may be null. */
+    static void mount(byte[] source, byte[] target, long flags, String shown) throws IOException {
+        Scratch s = scratch();
+        MemorySegment src = source == null ? MemorySegment.NULL : name1(s, source, "mount", shown);
+        MemorySegment dst = name2(s, target, "mount", shown);
+        call(s, "mount", shown, false, e -> (int) MOUNT.invokeExact(e, src, dst, MemorySegment.NULL, flags, MemorySegment.NULL));
+    }
+
+    static void umount2(byte[] target, int flags, String shown) throws IOException {
+        Scratch s = scratch();
+        MemorySegment dst = name1(s, target, "umount2", shown);
+        call(s, "umount2", shown, false, e -> (int) UMOUNT2.invokeExact(e, dst, flags));
     }
 
     /** ioctl(2) with an integer or pointer argument. */

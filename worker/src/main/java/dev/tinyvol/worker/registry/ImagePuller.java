@@ -68,13 +68,20 @@ public final class ImagePuller {
      * @param platform {@code os/arch[/variant]}, for an index
      */
     public PullReport pull(ImageReference image, String ref, String platform, Progress progress) {
+        return pull(image, ref, platform, dev.tinyvol.worker.cas.CopyPaths.NONE, progress);
+    }
+
+    /** As {@link #pull(ImageReference, String, String, Progress)}, the files {@code copy} matches marked as copied into volumes. */
+    public PullReport pull(ImageReference image, String ref, String platform, dev.tinyvol.worker.cas.CopyPaths copy,
+                           Progress progress) {
         // From the layer records read to the ref written, no gc may remove what this pull relies on.
         try (dev.tinyvol.worker.cas.StoreLock.Held writing = cas.lock().shared()) {
-            return pullHeld(image, ref, platform, progress);
+            return pullHeld(image, ref, platform, copy, progress);
         }
     }
 
-    private PullReport pullHeld(ImageReference image, String ref, String platform, Progress progress) {
+    private PullReport pullHeld(ImageReference image, String ref, String platform, dev.tinyvol.worker.cas.CopyPaths copy,
+                                Progress progress) {
         long start = System.nanoTime();
         String refName = ref != null ? ref : image.defaultRefName();
         ManifestStore refs = new ManifestStore(cas);
@@ -88,7 +95,10 @@ public final class ImagePuller {
             throw new TinyVolException(ErrorCode.DIGEST_MISMATCH, image.toString(), "the registry answered " + image
                     + " with a manifest hashing to " + imageDigest + ", not the digest asked for");
         }
-        if (records.imageRef(imageDigest).filter(r -> r.equals(refName)).isPresent() && refs.refs().contains(refName)) {
+        // (Copy paths are applied when the ref is made: with some given, the ref is made again from the
+        // layer records, which costs no download.)
+        if (copy.isEmpty() && records.imageRef(imageDigest).filter(r -> r.equals(refName)).isPresent()
+                && refs.contains(refName)) {
             return new PullReport(image.toString(), imageDigest, refName, true, 0, 0, 0, 0, 0, elapsedMs(start), List.of());
         }
         byte[] manifestBytes = top.body();
@@ -151,7 +161,9 @@ public final class ImagePuller {
         }
         Manifest result;
         try {
-            result = new Manifest(2, image.toString(), stack.tree());
+            java.util.TreeMap<String, dev.tinyvol.messages.manifest.ManifestEntry> tree = new java.util.TreeMap<>(stack.tree());
+            copy.mark(tree);
+            result = new Manifest(2, image.toString(), tree);
         } catch (ManifestException e) {
             throw new TinyVolException(ErrorCode.valueOf(e.problem().name()), e.field(), "the tree of " + image
                     + " cannot be a volume: " + e.getMessage(), e);

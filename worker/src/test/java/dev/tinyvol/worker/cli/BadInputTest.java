@@ -42,6 +42,7 @@ class BadInputTest {
             cases.add(usage("cas", "ingest", tmp.toString(), "--cas", cas, "--ref", "r", "--threads", threads));
             cases.add(usage("bench", "--dir", tmp.resolve("b").toString(), "--threads", threads));
             cases.add(usage("cas", "fsck", "--cas", cas, "--threads", threads));
+            cases.add(usage("assemble", "--cas", cas, "--volumes", vols, "--volume", "v", "--ref", "r", "--import-method", threads));
         }
         cases.add(usage("bench", "--dir", tmp.resolve("b").toString(), "--files", "-5"));
         cases.add(usage("bench", "--dir", tmp.resolve("b").toString(), "--rounds", "0"));
@@ -68,6 +69,8 @@ class BadInputTest {
         cases.add(failure("assemble", "--cas", cas, "--volumes", file.toString(), "--volume", "v", "--ref", "r"));
         cases.add(failure("cas", "ingest", tmp.resolve("nope").toString(), "--cas", cas, "--ref", "r"));
         cases.add(failure("cas", "fsck", "--cas", file.toString()));
+        cases.add(failure("cas", "ingest", tmp.toString(), "--cas", cas, "--ref", "r", "--copy", "/etc/machine-id"));
+        cases.add(failure("cas", "ingest", tmp.toString(), "--cas", cas, "--ref", "r", "--copy", "etc/machine-id", "--format", "v1"));
         cases.add(failure("cas", "fsck", "--cas", tmp.resolve("nope").toString(), "--json"));
         cases.add(failure("cas", "ingest", tmp.toString(), "--cas", cas, "--ref", "a/b"));
         cases.add(failure("assemble", "--cas", cas, "--volumes", vols, "--volume", "../x", "--ref", "r"));

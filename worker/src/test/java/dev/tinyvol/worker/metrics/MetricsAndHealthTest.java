@@ -88,6 +88,17 @@ class MetricsAndHealthTest {
             assertTrue(after.sum("tinyvol_fs_free_bytes", n, "fs=\"cas\"") > 0);
             assertTrue(after.sum("tinyvol_fs_free_bytes", n, "fs=\"volumes\"") > 0);
             assertTrue(after.sum("tinyvol_cas_blobs", n) > 0, "the CAS's size, measured at start");
+            // web-1 is hard-linked here (the test's temporary directory cannot clone): protection "detect".
+            // (counted from the records at most every 5 s: a scrape may show the count of a moment before)
+            Scrape counted = after;
+            for (long until = System.currentTimeMillis() + 15_000; counted.sum("tinyvol_volumes", n, "protection=\"detect\"") < 1
+                    && System.currentTimeMillis() < until; counted = Scrape.of(port)) {
+                Thread.sleep(250);
+            }
+            assertEquals(1, counted.sum("tinyvol_volumes", n, "protection=\"detect\""), counted.text());
+            assertTrue(after.text().contains("tinyvol_volumes{node=\"" + node + "\",protection=\"read-only\"}"), "every kind, 0 too");
+            String ready = Scrape.body(port, "/health/ready");
+            assertTrue(ready.startsWith("ok\nvolumes: 1 (read-only 0, clone 0, copy 0, detect 1); import.method auto"), ready);
             assertTrue(after.sum("tinyvol_cas_bytes", n) > 0);
             // The last fsck's outcome: a blob damaged through web-1's link, found and not repaired.
             java.nio.file.Files.writeString(worker.volumes.resolve("web-1/etc/app.conf"), "written through a link\n");

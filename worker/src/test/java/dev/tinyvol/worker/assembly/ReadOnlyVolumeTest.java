@@ -1,0 +1,118 @@
+package dev.tinyvol.worker.assembly;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tinyvol.messages.manifest.Manifest;
+import dev.tinyvol.worker.cas.Sha256;
+import dev.tinyvol.worker.errors.ErrorCode;
+import dev.tinyvol.worker.errors.IoErrors;
+import dev.tinyvol.worker.errors.TinyVolException;
+import dev.tinyvol.worker.testing.Mount;
+import dev.tinyvol.worker.testing.Trees;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A read-only volume, as root: no write gets through any path under it (EROFS), so the hard-linked
+ * blobs stay as they were (the CAS's hashes before and after are printed); it is replaced (the new
+ * tree read-only too) and torn down; a mount inside it still makes teardown refuse; after its mount
+ * is gone (a reboot) the next start mounts it again.
+ */
+class ReadOnlyVolumeTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void rootCannotWriteThroughAReadOnlyVolumeWhichIsReplacedRestoredAndTornDown() throws Exception {
+        Path volumes = tmp.resolve("volumes");
+        try {
+            body(volumes);
+        } finally {
+            while (count(volumes, "ro") > 0) { // a failed run leaves no mount behind
+                Mount.run("umount", "-l", volumes.resolve("ro").toString());
+            }
+        }
+    }
+
+    private void body(Path volumes) throws Exception {
+        try (AssemblyFixture f = new AssemblyFixture(tmp.resolve("cas"), volumes)) {
+            Manifest v1 = f.ingest(Trees.rootfs(tmp.resolve("src")), "rootfs");
+            AssemblyReport built = f.assemble("ro", v1, new AssemblyOptions(false, true, ImportMethod.AUTO, true));
+            assertEquals("read-only", built.protection());
+            Path conf = volumes.resolve("ro/etc/app.conf");
+            Map<String, String> before = hashes(f.cas.objectsDir());
+
+            assertEquals(ErrorCode.READ_ONLY_FILESYSTEM, writeFails(conf));
+            assertEquals(ErrorCode.READ_ONLY_FILESYSTEM, writeFails(volumes.resolve("ro/usr/bin/tool")));
+            assertEquals(ErrorCode.READ_ONLY_FILESYSTEM, writeFails(volumes.resolve("ro/tmp/new-file")));
+            Map<String, String> after = hashes(f.cas.objectsDir());
+            System.out.println("read-only volume, CAS hashes before: " + before + "\n  after root's writes: " + after);
+            assertEquals(before, after);
+            assertTrue(f.service.verify("ro", true).clean());
+            assertEquals("read-only", f.service.list().get(0).protection());
+
+            // Replace: the new tree comes in read-only as well, and the old one is gone.
+            Path src2 = Trees.rootfs(tmp.resolve("src2"));
+            Files.writeString(src2.resolve("etc/app.conf"), "key=v2\n");
+            Manifest v2 = f.ingest(src2, "rootfs-2");
+            AssemblyReport replaced = f.assemble("ro", v2, new AssemblyOptions(true, true, ImportMethod.AUTO, true));
+            assertEquals(AssemblyReport.Outcome.REPLACED, replaced.outcome());
+            assertEquals("key=v2\n", Files.readString(conf));
+            assertEquals(ErrorCode.READ_ONLY_FILESYSTEM, writeFails(conf));
+            assertEquals(1, count(volumes, "ro"), "one mount, not one per replace");
+
+            // After a reboot the mount is gone; the next start puts it back.
+            Mount.run("umount", volumes.resolve("ro").toString());
+            Files.writeString(volumes.resolve("ro/tmp/while-unmounted"), "x"); // the unprotected moment a reboot makes
+            Files.delete(volumes.resolve("ro/tmp/while-unmounted"));
+            assertEquals(java.util.List.of("ro"), f.service.restoreReadOnlyMounts());
+            assertEquals(ErrorCode.READ_ONLY_FILESYSTEM, writeFails(conf));
+            assertEquals(java.util.List.of(), f.service.restoreReadOnlyMounts(), "mounted already: nothing to do");
+
+            // Another mount inside it: teardown refuses and changes nothing.
+            try (Mount inside = Mount.tmpfs(volumes.resolve("ro/var/cache/app"), "size=1m")) {
+                TinyVolException busy = assertThrows(TinyVolException.class, () -> f.service.teardown("ro", () -> { }));
+                assertEquals(ErrorCode.VOLUME_BUSY, busy.code());
+                assertEquals(ErrorCode.READ_ONLY_FILESYSTEM, writeFails(conf), "still read-only after the refusal");
+            }
+            assertEquals(TeardownReport.Outcome.REMOVED, f.service.teardown("ro", () -> { }).outcome());
+            assertFalse(Files.exists(volumes.resolve("ro")));
+            assertEquals(0, count(volumes, "ro"), "its mount went with it");
+            assertEquals(0, f.leftovers());
+        }
+    }
+
+    private static ErrorCode writeFails(Path file) {
+        try {
+            Files.writeString(file, "root was here\n");
+        } catch (IOException e) {
+            return IoErrors.classify(e, file.toString(), "writing").code();
+        }
+        throw new AssertionError("root wrote " + file + " in a read-only volume");
+    }
+
+    private static long count(Path volumes, String volume) throws IOException {
+        String point = volumes.resolve(volume).toString();
+        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().filter(l -> l.split(" ")[4].equals(point)).count();
+    }
+
+    private static Map<String, String> hashes(Path objects) throws Exception {
+        Map<String, String> out = new TreeMap<>();
+        try (Stream<Path> all = Files.walk(objects)) {
+            for (Path p : all.filter(Files::isRegularFile).toList()) {
+                out.put(p.getFileName().toString().substring(0, 12), Sha256.of(p));
+            }
+        }
+        return out;
+    }
+}
