@@ -29,9 +29,12 @@ import java.util.concurrent.TimeUnit;
  */
 public final class AssemblyBenchmark {
 
-    /** Medians, in milliseconds. */
+    /**
+     * Medians, in milliseconds; {@code cpAlMs} is the baseline's ({@code baseline}: {@code cp -al} for hard
+     * links, {@code cp -a --reflink=always} for clones, {@code cp -a} for copies).
+     */
     public record Result(int files, int dirs, int rounds, int threads, long assembleMs, long cpAlMs, long processMs,
-                         long tunedProcessMs, long teardownMs, long rmRfMs) {
+                         long tunedProcessMs, long teardownMs, long rmRfMs, String importMethod, String baseline) {
 
         public double filesPerSecond(long ms) {
             return ms <= 0 ? 0 : files * 1000.0 / ms;
@@ -44,8 +47,16 @@ public final class AssemblyBenchmark {
     private final int threads;
     private final PrintWriter log;
     private final Path launcher = findLauncher();
+    private final dev.tinyvol.worker.assembly.ImportMethod method;
 
     public AssemblyBenchmark(Path work, int files, int rounds, int threads, PrintWriter log) {
+        this(work, files, rounds, threads, dev.tinyvol.worker.assembly.ImportMethod.HARDLINK, log);
+    }
+
+    /** @param method HARDLINK, CLONE or COPY, each against the cp that does the same */
+    public AssemblyBenchmark(Path work, int files, int rounds, int threads, dev.tinyvol.worker.assembly.ImportMethod method,
+                             PrintWriter log) {
+        this.method = method;
         this.work = work.toAbsolutePath().normalize();
         this.files = files;
         this.rounds = rounds;
@@ -87,16 +98,19 @@ public final class AssemblyBenchmark {
             for (int round = -warmups; round < rounds; round++) {
                 long t0 = System.nanoTime();
                 AssemblyReport report = service.assemble("bench", manifest, "ref:" + ref,
-                        new AssemblyOptions(false, true, dev.tinyvol.worker.assembly.ImportMethod.HARDLINK), Progress.NONE, () -> { });
+                        new AssemblyOptions(false, true, method), Progress.NONE, () -> { });
                 long t1 = System.nanoTime();
                 service.teardown("bench", () -> { });
                 long t2 = System.nanoTime();
-                run("cp", "-al", source.toString(), copy.toString());
+                List<String> cp = new ArrayList<>(baseline());
+                cp.add(source.toString());
+                cp.add(copy.toString());
+                run(cp.toArray(String[]::new));
                 long t3 = System.nanoTime();
                 run("rm", "-rf", copy.toString());
                 long t4 = System.nanoTime();
                 String[] assembleArgs = {"assemble", "--cas", casDir.toString(), "--volumes", volumesDir.toString(), "--ref", ref,
-                    "--volume", "bench", "--threads", String.valueOf(threads), "--import-method", "hardlink"};
+                    "--volume", "bench", "--threads", String.valueOf(threads), "--import-method", method.text()};
                 runTinyVol(List.of(), assembleArgs);
                 long t5 = System.nanoTime();
                 service.teardown("bench", () -> { });
@@ -105,8 +119,10 @@ public final class AssemblyBenchmark {
                 runLauncher(assembleArgs);
                 long t7 = System.nanoTime();
                 service.teardown("bench", () -> { });
-                if (report.filesLinked() != files) {
-                    throw new IllegalStateException("assembly linked " + report.filesLinked() + " files, expected " + files);
+                long placed = report.filesLinked() + report.filesCloned() + report.filesCopied();
+                if (placed != files || report.importMethod() != method) {
+                    throw new IllegalStateException("assembly placed " + placed + " files by " + report.importMethod()
+                            + ", expected " + files + " by " + method);
                 }
                 if (round >= 0) {
                     assemble[round] = ms(t1 - t0);
@@ -122,7 +138,16 @@ public final class AssemblyBenchmark {
             }
         }
         return new Result(files, shape.dirs(), rounds, threads, median(assemble), median(cpAl), median(process),
-                median(tuned), median(teardown), median(rmRf));
+                median(tuned), median(teardown), median(rmRf), method.text(), String.join(" ", baseline()));
+    }
+
+    /** The cp that makes what the import method makes. */
+    private List<String> baseline() {
+        return switch (method) {
+            case CLONE -> List.of("cp", "-a", "--reflink=always");
+            case COPY -> List.of("cp", "-a");
+            default -> List.of("cp", "-al");
+        };
     }
 
     /** bin/tinyvol of the checkout the running jar was built in ({@code worker/target/…jar} → {@code bin/tinyvol}). */

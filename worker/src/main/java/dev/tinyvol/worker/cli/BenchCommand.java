@@ -32,6 +32,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", converter = Converters.PositiveCount.class, description = "Assembly threads (default: ${DEFAULT-VALUE}).")
     int threads = WorkerPool.defaultThreads();
 
+    @Option(names = "--import-method", paramLabel = "METHOD", converter = AssembleCommand.ImportMethodConverter.class,
+            description = "hardlink (default; against cp -al), clone (against cp -a --reflink=always; DIR on XFS or btrfs) "
+                    + "or copy (against cp -a).")
+    dev.tinyvol.worker.assembly.ImportMethod importMethod = dev.tinyvol.worker.assembly.ImportMethod.HARDLINK;
+
     @Mixin
     JsonOption output;
 
@@ -41,15 +46,21 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        AssemblyBenchmark.Result r = new AssemblyBenchmark(dir, files, rounds, threads, spec.commandLine().getErr()).run();
+        if (importMethod == dev.tinyvol.worker.assembly.ImportMethod.AUTO) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--import-method: give hardlink, clone or copy "
+                    + "(each is measured against the cp that does the same)");
+        }
+        AssemblyBenchmark.Result r = new AssemblyBenchmark(dir, files, rounds, threads, importMethod,
+                spec.commandLine().getErr()).run();
         if (output.json) {
             Output.json(out, r);
             return 0;
         }
         out.printf("%,d files, %,d dirs, %d thread%s, median of %d round%s%n", r.files(), r.dirs(), r.threads(),
                 r.threads() == 1 ? "" : "s", r.rounds(), r.rounds() == 1 ? "" : "s");
-        out.printf("  %-34s %8s %12s %8s%n", "", "ms", "files/s", "vs base");
-        row(out, "cp -al (baseline)", r.cpAlMs(), r, r.cpAlMs());
+        out.printf("  %-40s %8s %12s %8s%n", "", "ms", "files/s", "vs base");
+        out.printf("  import method %s%n", r.importMethod());
+        row(out, r.baseline() + " (baseline)", r.cpAlMs(), r, r.cpAlMs());
         row(out, "tinyvol assemble, in process", r.assembleMs(), r, r.cpAlMs());
         row(out, "tinyvol assemble, java -jar", r.processMs(), r, r.cpAlMs());
         row(out, "tinyvol assemble, as bin/tinyvol", r.tunedProcessMs(), r, r.cpAlMs());
@@ -60,6 +71,6 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private static void row(PrintWriter out, String label, long ms, AssemblyBenchmark.Result r, long baseMs) {
-        out.printf("  %-34s %8d %,12.0f %7.2fx%n", label, ms, r.filesPerSecond(ms), ms <= 0 ? 0 : (double) baseMs / ms);
+        out.printf("  %-40s %8d %,12.0f %7.2fx%n", label, ms, r.filesPerSecond(ms), ms <= 0 ? 0 : (double) baseMs / ms);
     }
 }

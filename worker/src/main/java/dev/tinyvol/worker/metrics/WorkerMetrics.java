@@ -60,6 +60,9 @@ public final class WorkerMetrics {
         filesCopied = Counter.builder("tinyvol.files.copied").description("files copied into volumes (copy fallback)").register(registry);
         dirsCreated = Counter.builder("tinyvol.dirs.assembled").description("directories created in volumes (not \"created\": Prometheus reserves that suffix)").register(registry);
         bytes = Counter.builder("tinyvol.bytes").baseUnit("bytes").description("logical bytes of assembled files").register(registry);
+        for (String trigger : List.of("request", "low_space", "schedule")) {
+            collected(trigger, 0, 0); // at 0 from the start, so a dashboard shows "nothing reclaimed", not "no data"
+        }
     }
 
     /** A pull that downloaded something, by registry host: layers, bytes and how long it took. */
@@ -100,8 +103,11 @@ public final class WorkerMetrics {
     public void collected(String trigger, long bytesReclaimed, long durationMs) {
         Counter.builder("tinyvol.cas.reclaimed").baseUnit("bytes").description("bytes gc reclaimed in the CAS")
                 .tag("trigger", trigger).register(registry).increment(bytesReclaimed);
-        Timer.builder("tinyvol.cas.gc.duration").description("time a gc took").tag("trigger", trigger).register(registry)
-                .record(Duration.ofMillis(durationMs));
+        Timer timer = Timer.builder("tinyvol.cas.gc.duration").description("time a gc took").tag("trigger", trigger)
+                .register(registry);
+        if (bytesReclaimed > 0 || durationMs > 0) {
+            timer.record(Duration.ofMillis(durationMs));
+        }
     }
 
     /** The CAS's distinct contents and the bytes they take, as last measured (NaN before that). */
@@ -149,6 +155,13 @@ public final class WorkerMetrics {
                 return Double.NaN;
             }
         }).baseUnit("bytes").tag("fs", name).description("usable bytes on the filesystem").register(registry);
+        Gauge.builder("tinyvol.fs.size", dir, d -> {
+            try {
+                return Files.getFileStore(d).getTotalSpace();
+            } catch (IOException e) {
+                return Double.NaN;
+            }
+        }).baseUnit("bytes").tag("fs", name).description("size of the filesystem").register(registry);
     }
 
     /** The consumer's lag on one partition, as the polling thread last saw it. */
