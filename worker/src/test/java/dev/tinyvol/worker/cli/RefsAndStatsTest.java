@@ -49,6 +49,12 @@ class RefsAndStatsTest {
         JsonNode stats = new ObjectMapper().readTree(CliTest.tinyvol("cas", "stats", "--cas", cas, "--json").out());
         assertEquals(2 * bytes, stats.get("logicalBytes").asLong());
         assertTrue(stats.get("dedupRatio").asDouble() >= 2.0, "two refs of one tree share every blob: " + stats);
+        assertTrue(stats.get("volumes") == null, "volumes only with --volumes");
+        JsonNode withVolumes2 = new ObjectMapper().readTree(CliTest.tinyvol("cas", "stats", "--cas", cas, "--volumes", volumes,
+                "--json").out());
+        assertEquals(1, withVolumes2.get("volumes").asLong());
+        assertEquals(bytes, withVolumes2.get("volumeBytes").asLong(), "web-1's logical bytes, from its record");
+        assertTrue(withVolumes2.get("dedupRatioWithVolumes").asDouble() > stats.get("dedupRatio").asDouble());
 
         CliTest.Run refused = CliTest.tinyvol("cas", "refs", "rm", "a", "nosuch", "--cas", cas);
         assertEquals(TinyVolCli.FAILED, refused.exit());
