@@ -52,6 +52,13 @@ final class FleetAssembleCommand implements Callable<Integer> {
     @Option(names = "--replace", description = "Rebuild the volume where it holds another manifest.")
     boolean replace;
 
+    @Option(names = "--import-method", paramLabel = "METHOD", description = "auto, clone, hardlink or copy "
+            + "(default: each worker's import.method).")
+    String importMethod;
+
+    @Option(names = "--read-only", description = "Bind-mount each volume read-only once built.")
+    boolean readOnly;
+
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5m", description = "How long to wait for every node (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
@@ -66,7 +73,15 @@ final class FleetAssembleCommand implements Callable<Integer> {
         List<String> targets = nodes.resolve(spec.commandLine());
         Manifest manifest = source.file == null ? null : ManifestStore.loadFile(source.file);
         RequestTemplate template = new RequestTemplate(Action.ASSEMBLE, volume, source.ref, manifest,
-                new RequestOptions(replace, true, false, false), source.image);
+                options(), source.image);
         return FleetRun.run(spec, kafka, targets, template, timeout, output.json);
+    }
+
+    private RequestOptions options() {
+        if (importMethod != null && !RequestOptions.IMPORT_METHODS.contains(importMethod)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--import-method must be one of "
+                    + String.join(", ", RequestOptions.IMPORT_METHODS) + ", not " + importMethod);
+        }
+        return new RequestOptions(replace, true, false, false, importMethod, readOnly);
     }
 }

@@ -62,6 +62,13 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--verify", description = "ASSEMBLE: verify after building; VERIFY: hash every file.")
     boolean verify;
 
+    @Option(names = "--import-method", paramLabel = "METHOD", description = "ASSEMBLE: auto, clone, hardlink or copy "
+            + "(default: the worker's import.method).")
+    String importMethod;
+
+    @Option(names = "--read-only", description = "ASSEMBLE: bind-mount the volume read-only once built.")
+    boolean readOnly;
+
     @Option(names = "--dry-run", description = "PURGE: list what would be removed.")
     boolean dryRun;
 
@@ -99,7 +106,7 @@ final class SubmitCommand implements Callable<Integer> {
         Instant expires = deadline == null ? null : Instant.now().plus(deadline);
         Request request = new Request(Request.SCHEMA_VERSION, requestId != null ? requestId : UUID.randomUUID().toString(),
                 correlationId, action, node, action.perVolume() ? volume : null, ref, manifest,
-                new RequestOptions(replace, !noCopyFallback, verify, dryRun), expires, image);
+                options(), expires, image);
         try {
             // What a worker would refuse is refused here, naming the field, before anything is sent.
             RequestCodec.decode(RequestCodec.encode(request));
@@ -141,5 +148,13 @@ final class SubmitCommand implements Callable<Integer> {
         result.errors().forEach(e -> err.println("tinyvol: " + e.code() + ": " + e.message()));
         err.flush();
         return result.status() == dev.tinyvol.messages.event.Status.SUCCEEDED ? 0 : TinyVolCli.FAILED;
+    }
+
+    private RequestOptions options() {
+        if (importMethod != null && !RequestOptions.IMPORT_METHODS.contains(importMethod)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--import-method must be one of "
+                    + String.join(", ", RequestOptions.IMPORT_METHODS) + ", not " + importMethod);
+        }
+        return new RequestOptions(replace, !noCopyFallback, verify, dryRun, importMethod, readOnly);
     }
 }

@@ -53,6 +53,9 @@ class BadInputTest {
         cases.add(usage("fleet", "teardown", "--bootstrap", "127.0.0.1:1", "--nodes", "a", "--volume", "v", "--wait",
                 "--timeout", "5 minutes"));
         cases.add(usage("results", "--bootstrap", "127.0.0.1:1", "--for", "soon"));
+        cases.add(usage("submit", "--bootstrap", "127.0.0.1:1", "--node", "n", "--action", "ASSEMBLE", "--volume", "v",
+                "--ref", "r", "--import-method", "reflink"));
+        cases.add(usage("results", "--kafka-config", tmp.resolve("nope.properties").toString()));
         cases.add(usage("submit", "--bootstrap", "127.0.0.1:1", "--node", "bad node", "--action", "LIST"));
         cases.add(usage("fleet", "teardown", "--bootstrap", "127.0.0.1:1", "--nodes", "a,b/c", "--volume", "v"));
         cases.add(usage("cas", "pull", "debian:12", "--cas", cas));
