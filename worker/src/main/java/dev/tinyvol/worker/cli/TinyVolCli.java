@@ -24,7 +24,7 @@ public final class TinyVolCli implements Runnable {
      */
     private static final java.util.Map<String, Class<?>> COMMANDS = commands(CasCommand.class, AssembleCommand.class,
             TeardownCommand.class, PurgeCommand.class, VerifyCommand.class, ListCommand.class, WorkerCommand.class,
-            SubmitCommand.class, ResultsCommand.class, FleetCommand.class, DemoCommand.class, BenchCommand.class,
+            SubmitCommand.class, ResultsCommand.class, FleetCommand.class, AclsCommand.class, DemoCommand.class, BenchCommand.class,
             AotTrainCommand.class, CommandLine.HelpCommand.class);
 
     private static java.util.Map<String, Class<?>> commands(Class<?>... classes) {
