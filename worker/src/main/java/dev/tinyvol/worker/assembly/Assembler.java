@@ -77,6 +77,7 @@ public final class Assembler {
             Path target = volumes.volumePath(volume);
             Stat existing = lstatOrNull(target);
             String knownId = null;
+            boolean ownMount = false;
             if (existing != null) {
                 knownId = ManifestIdentity.of(manifest);
                 Optional<VolumeRecord> record = volumes.record(volume);
@@ -104,14 +105,15 @@ public final class Assembler {
                     throw new TinyVolException(ErrorCode.VOLUME_EXISTS, volume, "volume " + volume + " exists, built from "
                             + builtFrom + "; tear it down first or assemble with replace to rebuild it");
                 }
-                Removal.requireNothingMounted(target, volume, true); // its own read-only mount comes off at the swap
+                ownMount = record.map(VolumeRecord::readOnly).orElse(false);
+                ReadOnlyMounts.requireOnlyOwn(target, volume, ownMount); // its own read-only mount comes off at the swap
             }
             // Blob checks (a stat per distinct blob) and the manifest's identity run on the checker
             // thread while directories are made: mkdir leaves the CPUs idle on a busy filesystem.
             // From the blob checks to the volume's record written (its manifest kept, so a gc sees it), no
             // gc may remove a blob this assembly links.
             try (dev.tinyvol.worker.cas.StoreLock.Held linking = cas.lock().shared(); DirFd objects = openObjects()) {
-                return build(volume, manifest, source, options, progress, start, target, existing, knownId, objects);
+                return build(volume, manifest, source, options, progress, start, target, existing, ownMount, knownId, objects);
             }
         }
     }
@@ -126,8 +128,8 @@ public final class Assembler {
 
     /** Builds into staging and renames into place; the caller holds the volume's lock. */
     private AssemblyReport build(String volume, Manifest manifest, String source, AssemblyOptions options,
-                                 Progress progress, long start, Path target, Stat existing, String knownId,
-                                 DirFd objects) {
+                                 Progress progress, long start, Path target, Stat existing, boolean ownMount,
+                                 String knownId, DirFd objects) {
         // Staging first: if it cannot be made, no blob checks are left running for nothing.
         Path staging = volumes.newStagingDir(volume);
         Checks checks = startChecks(manifest, knownId, objects);
@@ -152,7 +154,7 @@ public final class Assembler {
                     options.readOnly());
             volumes.writeRecord(record);
             if (existing != null) {
-                ReadOnlyMounts.release(target, volume); // a mount point cannot be swapped; the new tree gets its own
+                ReadOnlyMounts.release(target, volume, ownMount); // a mount point cannot be swapped; the new tree gets its own
                 // One atomic swap: a reader of the volume's path sees the old tree or the new one, never
                 // nothing. The old tree is then where staging was, and is removed from there.
                 rename(staging, target, DirFd.RenameMode.EXCHANGE);

@@ -29,17 +29,24 @@ final class ReadOnlyMounts {
     }
 
     /**
-     * Refuses a volume with any other mount inside it (nothing is changed then); takes off its own
-     * read-only mount (every layer of it, if bound more than once).
+     * Refuses a volume with anything mounted at or below it (nothing is changed then), except, when
+     * {@code ownMount} (its record says read-only), its own mount at the volume's directory.
+     *
+     * @return how many mounts sit at the volume's directory itself (its own, bound once or more)
      */
-    static void release(Path volumeDir, String volume) {
+    static int requireOnlyOwn(Path volumeDir, String volume, boolean ownMount) {
         List<String> mounts = mountsAtOrBelow(volumeDir);
-        List<String> others = mounts.stream().filter(m -> !m.equals(volumeDir.toString())).toList();
+        List<String> others = mounts.stream().filter(m -> !(ownMount && m.equals(volumeDir.toString()))).toList();
         if (!others.isEmpty()) {
             throw new TinyVolException(ErrorCode.VOLUME_BUSY, volume, "volume " + volume + " has a filesystem mounted at "
                     + String.join(", ", others) + "; unmount it first. Nothing was changed");
         }
-        for (int layers = mounts.size(); layers > 0; layers--) {
+        return mounts.size();
+    }
+
+    /** {@link #requireOnlyOwn}, then takes the volume's own read-only mount off (every layer of it). */
+    static void release(Path volumeDir, String volume, boolean ownMount) {
+        for (int layers = requireOnlyOwn(volumeDir, volume, ownMount); layers > 0; layers--) {
             try {
                 Mounts.unmount(volumeDir);
             } catch (IOException e) {

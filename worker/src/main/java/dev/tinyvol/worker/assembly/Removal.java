@@ -46,10 +46,11 @@ public final class Removal {
             }
             List<String> warnings = new ArrayList<>();
             if (stat.isDirectory()) {
+                boolean ownMount = volumes.record(volume).map(VolumeRecord::readOnly).orElse(false);
                 if (dryRun) {
-                    requireNothingMounted(target, volume, true);
+                    ReadOnlyMounts.requireOnlyOwn(target, volume, ownMount);
                 } else {
-                    ReadOnlyMounts.release(target, volume); // refuses other mounts; takes off its own read-only one
+                    ReadOnlyMounts.release(target, volume, ownMount); // refuses other mounts; takes off its own one
                 }
             } else {
                 warnings.add(target + " is not a directory TinyVol built (a " + (stat.isSymlink() ? "symlink" : "file")
@@ -112,21 +113,6 @@ public final class Removal {
             }
         }
         return cleaned;
-    }
-
-    /** @param exceptItself whether the volume's own mount (read-only volumes) is allowed */
-    static void requireNothingMounted(Path volumeDir, String volume, boolean exceptItself) {
-        List<String> mounts;
-        try {
-            mounts = MountTable.mountsAtOrBelow(volumeDir).stream()
-                    .filter(m -> !(exceptItself && m.equals(volumeDir.toString()))).toList();
-        } catch (IOException e) {
-            throw IoErrors.classify(e, volumeDir.toString(), "reading the mount table");
-        }
-        if (!mounts.isEmpty()) {
-            throw new TinyVolException(ErrorCode.VOLUME_BUSY, volume, "volume " + volume + " has a filesystem mounted at "
-                    + String.join(", ", mounts) + "; unmount it first. Nothing was removed");
-        }
     }
 
     private static long elapsedMs(long startNanos) {

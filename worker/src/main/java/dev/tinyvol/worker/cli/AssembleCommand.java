@@ -44,7 +44,7 @@ final class AssembleCommand implements Callable<Integer> {
     @Option(names = "--no-copy-fallback", description = "Fail instead of copying a file that cannot be linked.")
     boolean noCopyFallback;
 
-    @Option(names = "--import-method", paramLabel = "METHOD", converter = ImportMethodConverter.class,
+    @Option(names = "--import-method", paramLabel = "METHOD", converter = Converters.ImportMethodName.class,
             description = "How files come into the volume: auto (default: clone where the volumes filesystem can clone "
                     + "from the CAS's, XFS with reflink or btrfs; else hard link), clone, hardlink or copy.")
     ImportMethod importMethod = ImportMethod.AUTO;
@@ -56,16 +56,6 @@ final class AssembleCommand implements Callable<Integer> {
     @Mixin
     JsonOption output;
 
-    static final class ImportMethodConverter implements CommandLine.ITypeConverter<ImportMethod> {
-        @Override
-        public ImportMethod convert(String value) {
-            try {
-                return ImportMethod.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
-            }
-        }
-    }
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

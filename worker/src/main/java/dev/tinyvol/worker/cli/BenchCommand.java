@@ -32,7 +32,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", converter = Converters.PositiveCount.class, description = "Assembly threads (default: ${DEFAULT-VALUE}).")
     int threads = WorkerPool.defaultThreads();
 
-    @Option(names = "--import-method", paramLabel = "METHOD", converter = AssembleCommand.ImportMethodConverter.class,
+    @Option(names = "--import-method", paramLabel = "METHOD", converter = Converters.ImportMethodName.class,
             description = "hardlink (default; against cp -al), clone (against cp -a --reflink=always; DIR on XFS or btrfs) "
                     + "or copy (against cp -a).")
     dev.tinyvol.worker.assembly.ImportMethod importMethod = dev.tinyvol.worker.assembly.ImportMethod.HARDLINK;

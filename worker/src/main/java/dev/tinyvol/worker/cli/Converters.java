@@ -59,4 +59,16 @@ final class Converters {
     static void register(CommandLine cli) {
         cli.registerConverter(Duration.class, new DurationConverter());
     }
+
+    /** auto, clone, hardlink or copy; anything else is a usage error naming the four. */
+    static final class ImportMethodName implements ITypeConverter<dev.tinyvol.worker.assembly.ImportMethod> {
+        @Override
+        public dev.tinyvol.worker.assembly.ImportMethod convert(String value) {
+            try {
+                return dev.tinyvol.worker.assembly.ImportMethod.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
 }

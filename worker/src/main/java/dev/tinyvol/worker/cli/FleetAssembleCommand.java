@@ -52,9 +52,9 @@ final class FleetAssembleCommand implements Callable<Integer> {
     @Option(names = "--replace", description = "Rebuild the volume where it holds another manifest.")
     boolean replace;
 
-    @Option(names = "--import-method", paramLabel = "METHOD", description = "auto, clone, hardlink or copy "
+    @Option(names = "--import-method", paramLabel = "METHOD", converter = Converters.ImportMethodName.class, description = "auto, clone, hardlink or copy "
             + "(default: each worker's import.method).")
-    String importMethod;
+    dev.tinyvol.worker.assembly.ImportMethod importMethod;
 
     @Option(names = "--read-only", description = "Bind-mount each volume read-only once built.")
     boolean readOnly;
@@ -78,10 +78,6 @@ final class FleetAssembleCommand implements Callable<Integer> {
     }
 
     private RequestOptions options() {
-        if (importMethod != null && !RequestOptions.IMPORT_METHODS.contains(importMethod)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--import-method must be one of "
-                    + String.join(", ", RequestOptions.IMPORT_METHODS) + ", not " + importMethod);
-        }
-        return new RequestOptions(replace, true, false, false, importMethod, readOnly);
+        return new RequestOptions(replace, true, false, false, importMethod == null ? null : importMethod.text(), readOnly);
     }
 }

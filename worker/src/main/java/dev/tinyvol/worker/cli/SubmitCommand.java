@@ -62,9 +62,9 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--verify", description = "ASSEMBLE: verify after building; VERIFY: hash every file.")
     boolean verify;
 
-    @Option(names = "--import-method", paramLabel = "METHOD", description = "ASSEMBLE: auto, clone, hardlink or copy "
+    @Option(names = "--import-method", paramLabel = "METHOD", converter = Converters.ImportMethodName.class, description = "ASSEMBLE: auto, clone, hardlink or copy "
             + "(default: the worker's import.method).")
-    String importMethod;
+    dev.tinyvol.worker.assembly.ImportMethod importMethod;
 
     @Option(names = "--read-only", description = "ASSEMBLE: bind-mount the volume read-only once built.")
     boolean readOnly;
@@ -151,10 +151,6 @@ final class SubmitCommand implements Callable<Integer> {
     }
 
     private RequestOptions options() {
-        if (importMethod != null && !RequestOptions.IMPORT_METHODS.contains(importMethod)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--import-method must be one of "
-                    + String.join(", ", RequestOptions.IMPORT_METHODS) + ", not " + importMethod);
-        }
-        return new RequestOptions(replace, !noCopyFallback, verify, dryRun, importMethod, readOnly);
+        return new RequestOptions(replace, !noCopyFallback, verify, dryRun, importMethod == null ? null : importMethod.text(), readOnly);
     }
 }

@@ -52,10 +52,10 @@ class CopyEntryTest {
             assertEquals("detect", a.protection(), "the other file is still a hard link");
             Path id = f.volumes().resolve("a/etc/machine-id");
             assertNotEquals(PosixFiles.lstat(id).inode(), PosixFiles.lstat(f.volumes().resolve("a/etc/empty-init")).inode());
-            Map<String, String> before = hashes(f.cas.objectsDir());
+            Map<String, String> before = dev.tinyvol.worker.testing.CasHashes.of(f.cas.objectsDir());
 
             Files.writeString(id, "4c4c4544004d3510804c\n"); // what systemd does at first boot, in place
-            Map<String, String> after = hashes(f.cas.objectsDir());
+            Map<String, String> after = dev.tinyvol.worker.testing.CasHashes.of(f.cas.objectsDir());
             System.out.println("copy entry test, CAS hashes before: " + before + "\n  after rewriting a/etc/machine-id: " + after);
             assertEquals(before, after);
             assertEquals("\n", Files.readString(f.volumes().resolve("b/etc/machine-id")));
@@ -67,13 +67,4 @@ class CopyEntryTest {
         }
     }
 
-    private static Map<String, String> hashes(Path objects) throws Exception {
-        Map<String, String> out = new TreeMap<>();
-        try (Stream<Path> all = Files.walk(objects)) {
-            for (Path p : all.filter(Files::isRegularFile).toList()) {
-                out.put(p.getFileName().toString().substring(0, 12), Sha256.of(p));
-            }
-        }
-        return out;
-    }
 }

@@ -53,12 +53,12 @@ class ImportMethodTest {
             assertEquals("clone", a.protection());
             assertEquals(0, a.filesLinked());
             assertEquals(6, a.filesCloned(), kind);
-            Map<String, String> before = hashes(f.cas.objectsDir());
+            Map<String, String> before = dev.tinyvol.worker.testing.CasHashes.of(f.cas.objectsDir());
 
             Path conf = f.volumes().resolve("a/etc/app.conf");
             assertNotEquals(PosixFiles.lstat(conf).inode(), PosixFiles.lstat(f.volumes().resolve("b/etc/app.conf")).inode());
             Files.writeString(conf, "written by root in volume a\n");
-            Map<String, String> after = hashes(f.cas.objectsDir());
+            Map<String, String> after = dev.tinyvol.worker.testing.CasHashes.of(f.cas.objectsDir());
             System.out.println(kind + " clone write test, CAS hashes before: " + before + "\n  after a root write into a: " + after);
             assertEquals(before, after, "the CAS is untouched");
             assertEquals("key=value\n", Files.readString(f.volumes().resolve("b/etc/app.conf")), "volume b is untouched");
@@ -93,20 +93,11 @@ class ImportMethodTest {
             AssemblyReport copy = f.assemble("copied", m, new AssemblyOptions(false, true, ImportMethod.COPY));
             assertEquals(6, copy.filesCopied());
             assertEquals("copy", copy.protection());
-            Map<String, String> before = hashes(f.cas.objectsDir());
+            Map<String, String> before = dev.tinyvol.worker.testing.CasHashes.of(f.cas.objectsDir());
             Files.writeString(f.volumes().resolve("copied/etc/app.conf"), "private\n");
-            assertEquals(before, hashes(f.cas.objectsDir()), "a copy's write stays in the volume");
+            assertEquals(before, dev.tinyvol.worker.testing.CasHashes.of(f.cas.objectsDir()), "a copy's write stays in the volume");
             assertTrue(f.service.verify("auto", true).clean());
         }
     }
 
-    private static Map<String, String> hashes(Path objects) throws Exception {
-        Map<String, String> out = new TreeMap<>();
-        try (Stream<Path> all = Files.walk(objects)) {
-            for (Path p : all.filter(Files::isRegularFile).toList()) {
-                out.put(p.getFileName().toString().substring(0, 12), Sha256.of(p));
-            }
-        }
-        return out;
-    }
 }

@@ -50,12 +50,12 @@ class ReadOnlyVolumeTest {
             AssemblyReport built = f.assemble("ro", v1, new AssemblyOptions(false, true, ImportMethod.AUTO, true));
             assertEquals("read-only", built.protection());
             Path conf = volumes.resolve("ro/etc/app.conf");
-            Map<String, String> before = hashes(f.cas.objectsDir());
+            Map<String, String> before = dev.tinyvol.worker.testing.CasHashes.of(f.cas.objectsDir());
 
             assertEquals(ErrorCode.READ_ONLY_FILESYSTEM, writeFails(conf));
             assertEquals(ErrorCode.READ_ONLY_FILESYSTEM, writeFails(volumes.resolve("ro/usr/bin/tool")));
             assertEquals(ErrorCode.READ_ONLY_FILESYSTEM, writeFails(volumes.resolve("ro/tmp/new-file")));
-            Map<String, String> after = hashes(f.cas.objectsDir());
+            Map<String, String> after = dev.tinyvol.worker.testing.CasHashes.of(f.cas.objectsDir());
             System.out.println("read-only volume, CAS hashes before: " + before + "\n  after root's writes: " + after);
             assertEquals(before, after);
             assertTrue(f.service.verify("ro", true).clean());
@@ -92,6 +92,20 @@ class ReadOnlyVolumeTest {
         }
     }
 
+    @Test
+    void aMountOnAVolumeThatIsNotReadOnlyIsSomeoneElsesAndRefused() throws Exception {
+        Path volumes = tmp.resolve("volumes2");
+        try (AssemblyFixture f = new AssemblyFixture(tmp.resolve("cas2"), volumes)) {
+            f.assemble("plain", f.ingest(Trees.rootfs(tmp.resolve("src3")), "rootfs"));
+            try (Mount over = Mount.tmpfs(volumes.resolve("plain"), "size=1m")) {
+                TinyVolException busy = assertThrows(TinyVolException.class, () -> f.service.teardown("plain", () -> { }));
+                assertEquals(ErrorCode.VOLUME_BUSY, busy.code(), "not TinyVol's mount: left alone");
+                assertEquals(1, count(volumes, "plain"));
+            }
+            assertEquals(TeardownReport.Outcome.REMOVED, f.service.teardown("plain", () -> { }).outcome());
+        }
+    }
+
     private static ErrorCode writeFails(Path file) {
         try {
             Files.writeString(file, "root was here\n");
@@ -106,13 +120,4 @@ class ReadOnlyVolumeTest {
         return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().filter(l -> l.split(" ")[4].equals(point)).count();
     }
 
-    private static Map<String, String> hashes(Path objects) throws Exception {
-        Map<String, String> out = new TreeMap<>();
-        try (Stream<Path> all = Files.walk(objects)) {
-            for (Path p : all.filter(Files::isRegularFile).toList()) {
-                out.put(p.getFileName().toString().substring(0, 12), Sha256.of(p));
-            }
-        }
-        return out;
-    }
 }
