@@ -94,6 +94,10 @@ public final class RequestSender implements AutoCloseable {
     }
 
     private IllegalStateException failure(String topic, Exception e) {
+        ClientFailure permanent = KafkaFailures.classify(e);
+        if (permanent != null) {
+            return permanent;
+        }
         if (String.valueOf(e.getMessage()).contains("not present in metadata")) {
             // The same time-out means "no such topic" and "no cluster": ask the cluster which.
             Duration probe = Duration.ofSeconds(3);

@@ -36,6 +36,10 @@ public final class ResultWatcher implements AutoCloseable {
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
             consumer.close(Duration.ZERO);
             throw ClusterReach.unreachable(kafka, ClusterReach.apiTimeout(kafka), e);
+        } catch (org.apache.kafka.common.KafkaException e) {
+            consumer.close(Duration.ZERO);
+            ClientFailure permanent = KafkaFailures.classify(e);
+            throw permanent != null ? permanent : e;
         }
         if (partitions.isEmpty()) {
             consumer.close(Duration.ZERO);

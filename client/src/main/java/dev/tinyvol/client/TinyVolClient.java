@@ -51,6 +51,8 @@ public final class TinyVolClient implements AutoCloseable {
     private final ExecutorService[] lanes = new ExecutorService[8];
     private final Thread reader;
     private volatile boolean open = true;
+    /** Set when results can no longer be read (credentials, ACLs): every later submit fails with it. */
+    private volatile ClientFailure readFailure;
 
     private final Function<String, String> requestTopic;
 
@@ -90,6 +92,11 @@ public final class TinyVolClient implements AutoCloseable {
      */
     public CompletableFuture<Result> submit(Request request, Duration timeout) {
         CompletableFuture<Result> answer = new CompletableFuture<>();
+        ClientFailure unreadable = readFailure;
+        if (unreadable != null) {
+            answer.completeExceptionally(unreadable);
+            return answer;
+        }
         pending.put(request.requestId(), answer);
         ScheduledFuture<?> expiry = timers.schedule(() -> {
             if (pending.remove(request.requestId()) != null) {
@@ -143,6 +150,19 @@ public final class TinyVolClient implements AutoCloseable {
             } catch (WakeupException closing) {
                 // close() was called, or will be: the loop condition decides.
             } catch (RuntimeException e) {
+                ClientFailure permanent = KafkaFailures.classify(e);
+                if (permanent != null) {
+                    // Credentials or ACLs: reading again cannot help, so nobody waits for answers that cannot come.
+                    LOG.log(System.Logger.Level.ERROR, "reading results stopped: " + permanent.code() + ": " + permanent.getMessage());
+                    readFailure = permanent;
+                    pending.keySet().forEach(id -> {
+                        CompletableFuture<Result> waiting = pending.remove(id);
+                        if (waiting != null) {
+                            waiting.completeExceptionally(permanent);
+                        }
+                    });
+                    return;
+                }
                 LOG.log(System.Logger.Level.WARNING, "reading results failed; reading on", e);
                 sleepQuietly(200);
             }

@@ -28,12 +28,14 @@ public final class LocalKafka implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final int controllerPort;
+    private final DevSecurity security;
     private Process process;
 
-    private LocalKafka(Path dir, int port, int controllerPort) {
+    private LocalKafka(Path dir, int port, int controllerPort, DevSecurity security) {
         this.dir = dir;
         this.port = port;
         this.controllerPort = controllerPort;
+        this.security = security;
     }
 
     /**
@@ -41,6 +43,21 @@ public final class LocalKafka implements AutoCloseable {
      * port it had before (or {@code port}, or a free one if 0).
      */
     public static LocalKafka start(Path dir, int port) {
+        return start(dir, port, null);
+    }
+
+    /**
+     * As {@link #start(Path, int)}, secured ({@link DevSecurity}): clients connect with SASL_SSL as
+     * {@code admin} (a super user) or one of {@code users} (SCRAM-SHA-512, created at format time),
+     * and the StandardAuthorizer allows nothing without an ACL. {@link #clientConfig} gives each user's
+     * client settings. A directory formatted secured stays secured on restart, and the users it was
+     * formatted with are the ones it has.
+     */
+    public static LocalKafka startSecured(Path dir, int port, List<String> users) {
+        return start(dir, port, users);
+    }
+
+    private static LocalKafka start(Path dir, int port, List<String> securedUsers) {
         try {
             Files.createDirectories(dir);
             Path ports = dir.resolve("ports.properties");
@@ -56,8 +73,11 @@ public final class LocalKafka implements AutoCloseable {
                     saved.store(out, "ports of this local broker; kept so a restart comes back where clients expect it");
                 }
             }
-            LocalKafka kafka = new LocalKafka(dir.toAbsolutePath(), Integer.parseInt(saved.getProperty("port")),
-                    Integer.parseInt(saved.getProperty("controller.port")));
+            Path home = dir.toAbsolutePath();
+            DevSecurity security = securedUsers != null || DevSecurity.present(home)
+                    ? DevSecurity.prepare(home, securedUsers == null ? List.of() : securedUsers) : null;
+            LocalKafka kafka = new LocalKafka(home, Integer.parseInt(saved.getProperty("port")),
+                    Integer.parseInt(saved.getProperty("controller.port")), security);
             kafka.writeConfig();
             if (!Files.exists(dir.resolve("data/meta.properties"))) {
                 kafka.format();
@@ -76,6 +96,26 @@ public final class LocalKafka implements AutoCloseable {
 
     public Path dir() {
         return dir;
+    }
+
+    /** True if clients must authenticate (SASL_SSL) and ACLs decide what they may do. */
+    public boolean secured() {
+        return security != null;
+    }
+
+    /**
+     * A client properties file for {@code user} of a secured broker (bootstrap, SASL_SSL, SCRAM, the
+     * dev CA's truststore): {@code tinyvol --kafka-config}, or Kafka's tools' {@code --command-config}.
+     */
+    public Path clientConfig(String user) {
+        if (security == null) {
+            throw new IllegalStateException("this broker is not secured; start it with startSecured");
+        }
+        try {
+            return security.clientConfig(user, bootstrap());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public boolean isRunning() {
@@ -160,15 +200,17 @@ public final class LocalKafka implements AutoCloseable {
     }
 
     private void writeConfig() throws IOException {
+        List<String> listeners = security != null ? security.brokerConfig(port, controllerPort) : List.of(
+                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                "inter.broker.listener.name=PLAINTEXT",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
         String config = String.join("\n",
                 "process.roles=broker,controller",
                 "node.id=1",
                 "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
-                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
                 "controller.listener.names=CONTROLLER",
-                "inter.broker.listener.name=PLAINTEXT",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                String.join("\n", listeners),
                 "log.dirs=" + dir.resolve("data"),
                 "num.partitions=1",
                 "auto.create.topics.enable=false",
@@ -205,8 +247,12 @@ public final class LocalKafka implements AutoCloseable {
         new SecureRandom().nextBytes(uuid);
         String clusterId = Base64.getUrlEncoder().withoutPadding().encodeToString(uuid);
         // "--cluster-id=ID" in one word: an id that starts with '-' (1 in 64 of them) would read as an option.
-        Process format = new ProcessBuilder(java("kafka.tools.StorageTool", "format", "--cluster-id=" + clusterId,
-                "-c", dir.resolve("server.properties").toString()))
+        List<String> args = new ArrayList<>(List.of("format", "--cluster-id=" + clusterId,
+                "-c", dir.resolve("server.properties").toString()));
+        if (security != null) {
+            args.addAll(security.formatArguments());
+        }
+        Process format = new ProcessBuilder(java("kafka.tools.StorageTool", args.toArray(String[]::new)))
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("format.log").toFile())
                 .start();
@@ -307,12 +353,26 @@ public final class LocalKafka implements AutoCloseable {
         }
     }
 
-    /** {@code java -cp devbroker.jar dev.tinyvol.devbroker.LocalKafka [DIR]}: runs a broker until Ctrl-C. */
+    /**
+     * {@code java -cp devbroker.jar dev.tinyvol.devbroker.LocalKafka [DIR] [--secured USER,...]}: runs a
+     * broker until Ctrl-C; secured, it prints each user's client settings file.
+     */
     public static void main(String[] args) throws InterruptedException {
-        Path dir = Path.of(args.length > 0 ? args[0] : "target/local-kafka");
-        LocalKafka kafka = start(dir, 0);
+        List<String> rest = new ArrayList<>(List.of(args));
+        List<String> users = null;
+        int flag = rest.indexOf("--secured");
+        if (flag >= 0) {
+            users = flag + 1 < rest.size() ? List.of(rest.get(flag + 1).split(",")) : List.of();
+            rest.subList(flag, Math.min(flag + 2, rest.size())).clear();
+        }
+        Path dir = Path.of(rest.isEmpty() ? "target/local-kafka" : rest.get(0));
+        LocalKafka kafka = users == null ? start(dir, 0) : startSecured(dir, 0, users);
         Runtime.getRuntime().addShutdownHook(new Thread(kafka::stop));
         System.out.println("Kafka broker (KRaft, one node) at " + kafka.bootstrap() + ", data in " + kafka.dir());
+        if (kafka.secured()) {
+            System.out.println("SASL_SSL (SCRAM-SHA-512), StandardAuthorizer; client settings (--kafka-config):");
+            kafka.security.users().forEach(u -> System.out.println("  " + u + ": " + kafka.clientConfig(u)));
+        }
         kafka.process.waitFor();
     }
 }

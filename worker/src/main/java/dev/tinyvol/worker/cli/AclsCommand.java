@@ -75,8 +75,9 @@ final class AclsCommand implements Callable<Integer> {
                         + cause.getMessage() + "); enable one (authorizer.class.name, e.g. StandardAuthorizer on KRaft)", cause);
             }
             if (cause instanceof org.apache.kafka.common.errors.ClusterAuthorizationException) {
-                throw new ClientFailure("KAFKA_NOT_AUTHORIZED", "this principal may not alter ACLs (" + cause.getMessage()
-                        + "); run it with an admin's credentials (--kafka-config)", cause);
+                // The broker's own text names its request objects; what matters is the permission.
+                throw new ClientFailure("KAFKA_NOT_AUTHORIZED", "this principal may not alter ACLs (that needs ALTER on "
+                        + "the cluster); run it with an admin's credentials (--kafka-config)", cause);
             }
             throw new ClientFailure("KAFKA_ACLS_FAILED", "creating the ACLs failed: " + cause.getMessage(), cause);
         } catch (TimeoutException e) {

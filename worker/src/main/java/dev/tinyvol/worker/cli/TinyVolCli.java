@@ -128,14 +128,14 @@ public final class TinyVolCli implements Runnable {
                 code = t.code().name();
                 message = oneLine(t.getMessage());
                 path = t.path();
+            } else if (dev.tinyvol.client.KafkaFailures.classify(e) != null) {
+                // Settings, TLS, credentials or ACLs, through whichever client or wrapper: say which, not "a defect".
+                dev.tinyvol.client.ClientFailure f = dev.tinyvol.client.KafkaFailures.classify(e);
+                code = f.code();
+                message = oneLine(f.getMessage());
             } else if (e instanceof dev.tinyvol.client.ClientFailure f) {
                 code = f.code();
                 message = oneLine(f.getMessage());
-            } else if (kafkaConfigProblem(e) != null) {
-                // A Kafka client refused its settings (wherever the client was made): say which, not "a defect".
-                code = "KAFKA_CONFIG";
-                message = oneLine(kafkaConfigProblem(e)) + "; check the Kafka client settings (--kafka-config and "
-                        + "--bootstrap, or kafka.* in the worker's configuration)";
             } else if (e instanceof IllegalStateException) {
                 // Written for people already (Kafka not reachable, a topic missing, a file unreadable).
                 code = "ERROR";
@@ -160,19 +160,6 @@ public final class TinyVolCli implements Runnable {
             return FAILED;
         });
         return cli;
-    }
-
-    /** The message of a Kafka client configuration error anywhere in the cause chain, or null. */
-    static String kafkaConfigProblem(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof org.apache.kafka.common.config.ConfigException c) {
-                return String.valueOf(c.getMessage());
-            }
-            if (t.getCause() == t) {
-                break;
-            }
-        }
-        return null;
     }
 
     private static String oneLine(String message) {

@@ -120,6 +120,7 @@ final class ResultPublisher implements AutoCloseable {
             } catch (ProducerFencedException | InvalidProducerEpochException | FencedInstanceIdException e) {
                 return fenced(e);
             } catch (KafkaException e) {
+                throwIfPermanent(e);
                 LOG.warn("Kafka is not reachable to start a new producer ({}); trying again", e.getMessage());
                 return Outcome.RETRY;
             }
@@ -133,6 +134,7 @@ final class ResultPublisher implements AutoCloseable {
         } catch (ProducerFencedException | InvalidProducerEpochException | FencedInstanceIdException e) {
             return fenced(e);
         } catch (KafkaException | IllegalStateException e) {
+            throwIfPermanent(e);
             // Nothing was asked to commit: aborting is safe, and the batch goes again.
             LOG.warn("publishing {} results failed before the commit ({}); will try again", batch.records().size(),
                     e.getMessage());
@@ -170,6 +172,7 @@ final class ResultPublisher implements AutoCloseable {
         } catch (ProducerFencedException | InvalidProducerEpochException | FencedInstanceIdException e) {
             return fenced(e);
         } catch (KafkaException | IllegalStateException e) {
+            throwIfPermanent(e);
             // The producer cannot retry (a fatal state, or an abortable error after the commit request).
             // Only a new producer's initTransactions settles the old transaction, so find out then.
             LOG.warn("committing {} results failed ({}); settling the transaction with a new producer",
@@ -188,6 +191,7 @@ final class ResultPublisher implements AutoCloseable {
         } catch (ProducerFencedException | InvalidProducerEpochException | FencedInstanceIdException e) {
             return fenced(e);
         } catch (KafkaException e) {
+            throwIfPermanent(e);
             LOG.warn("Kafka is not reachable to settle the transaction in doubt ({}); trying again", e.getMessage());
             return Outcome.IN_DOUBT;
         }
@@ -239,6 +243,18 @@ final class ResultPublisher implements AutoCloseable {
         producer = fresh;
         needsNewProducer = false;
         onNewProducer.accept(producer);
+    }
+
+    /**
+     * Credentials or ACLs that no longer let this node publish (or a setting Kafka refuses) are not
+     * mended by trying again: the batch stays unpublished and uncommitted, so its requests are read
+     * again when the worker restarts with access, and the worker stops with one line saying why.
+     */
+    private static void throwIfPermanent(RuntimeException e) {
+        dev.tinyvol.client.ClientFailure permanent = dev.tinyvol.client.KafkaFailures.classify(e);
+        if (permanent != null) {
+            throw permanent;
+        }
     }
 
     private Outcome fenced(KafkaException e) {

@@ -1,5 +1,7 @@
 package dev.tinyvol.worker.kafka;
 
+import dev.tinyvol.client.ClientFailure;
+import dev.tinyvol.client.KafkaFailures;
 import dev.tinyvol.messages.event.Request;
 import dev.tinyvol.worker.config.WorkerConfig;
 import dev.tinyvol.worker.metrics.WorkerMetrics;
@@ -161,14 +163,20 @@ public final class WorkerLoop implements Runnable {
             exit = Exit.FENCED;
             LOG.error("stopping: another worker started with node id {} and took over ({}); this one is fenced and "
                     + "publishes nothing more", config.node(), e.getClass().getSimpleName());
-        } catch (IllegalStateException e) {
-            // Written for people (a topic that cannot be created, a setting Kafka refuses): one line.
-            exit = Exit.FAILED;
-            LOG.error("stopping: {}", e.getMessage());
-            LOG.debug("stopping", e);
         } catch (RuntimeException e) {
             exit = Exit.FAILED;
-            LOG.error("stopping: {}", e.getMessage(), e);
+            ClientFailure permanent = KafkaFailures.classify(e);
+            if (permanent != null) {
+                // Settings, TLS, credentials or ACLs: no retry can mend them, so one line and stop.
+                LOG.error("stopping: {}: {}", permanent.code(), permanent.getMessage());
+                LOG.debug("stopping", e);
+            } else if (e instanceof IllegalStateException) {
+                // Written for people (a topic that cannot be created, Kafka refusing a call): one line.
+                LOG.error("stopping: {}", e.getMessage());
+                LOG.debug("stopping", e);
+            } else {
+                LOG.error("stopping: {}", e.getMessage(), e);
+            }
         } finally {
             scheduler.close();
             closeQuietly();

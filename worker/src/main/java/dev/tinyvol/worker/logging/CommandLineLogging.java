@@ -40,6 +40,10 @@ public final class CommandLineLogging extends ContextAwareBase implements Config
         root.addAppender(stderr);
         // Kafka's clients warn at length while a broker is unreachable; the command line reports that itself.
         context.getLogger("org.apache.kafka").setLevel(Level.toLevel(System.getProperty("tinyvol.kafka.log.level"), Level.ERROR));
+        ReportedByCaller reported = new ReportedByCaller();
+        reported.setContext(context);
+        reported.start();
+        context.addTurboFilter(reported);
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 

@@ -22,6 +22,15 @@ class KafkaConfigFileTest {
 
     @Test
     void aClientPropertiesFileReachesTheBrokerAndItsMistakesAreOneLine() throws Exception {
+        // Run alone, the shared test broker may not have the results topic yet (a worker makes it).
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(java.util.Map.of("bootstrap.servers", TestKafka.bootstrap()))) {
+            admin.createTopics(java.util.List.of(new org.apache.kafka.clients.admin.NewTopic(
+                    dev.tinyvol.messages.event.Topics.RESULTS, 3, (short) 1))).all().get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+                throw e;
+            }
+        }
         Path good = tmp.resolve("client.properties");
         Files.writeString(good, "bootstrap.servers=" + TestKafka.bootstrap() + "\nclient.id=tinyvol-cli-test\n");
         CliTest.Run read = tinyvol("results", "--kafka-config", good, "--for", "1s");

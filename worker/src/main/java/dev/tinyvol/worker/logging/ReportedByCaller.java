@@ -1,0 +1,26 @@
+package dev.tinyvol.worker.logging;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.turbo.TurboFilter;
+import ch.qos.logback.core.spi.FilterReply;
+import org.slf4j.Marker;
+
+/**
+ * Drops the line Kafka's NetworkClient logs when the broker refuses a connection's TLS or
+ * credentials. The same failure reaches the code that made the client as an exception, and TinyVol
+ * says it there in one line with what to check (KAFKA_TLS, KAFKA_AUTHENTICATION); Kafka's copy would
+ * be a second, vaguer line ("SSL handshake failed") before it. Everything else Kafka logs passes.
+ * In {@code config/logback*.xml} as {@code <turboFilter class="dev.tinyvol.worker.logging.ReportedByCaller"/>}.
+ */
+public final class ReportedByCaller extends TurboFilter {
+
+    @Override
+    public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
+        if (format != null && logger.getName().equals("org.apache.kafka.clients.NetworkClient")
+                && format.contains("failed authentication due to")) {
+            return FilterReply.DENY;
+        }
+        return FilterReply.NEUTRAL;
+    }
+}
