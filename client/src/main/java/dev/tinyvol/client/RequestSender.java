@@ -44,9 +44,20 @@ public final class RequestSender implements AutoCloseable {
         return sendAsync(Topics.requests(request.node()), request);
     }
 
-    /** As {@link #sendAsync(Request)}, to a topic of the caller's naming. */
+    /**
+     * As {@link #sendAsync(Request)}, to a topic of the caller's naming, with the current span's
+     * {@code traceparent} header (a new trace's when none is open).
+     */
     public CompletableFuture<Void> sendAsync(String topic, Request request) {
-        return sendRawAsync(topic, request.key().getBytes(StandardCharsets.UTF_8), RequestCodec.encode(request));
+        return sendAsync(topic, request, RequestTracing.current());
+    }
+
+    /** As {@link #sendAsync(String, Request)}, with this {@code traceparent} header. */
+    public CompletableFuture<Void> sendAsync(String topic, Request request, String traceparent) {
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, request.key().getBytes(StandardCharsets.UTF_8),
+                RequestCodec.encode(request));
+        record.headers().add(RequestTracing.HEADER, traceparent.getBytes(StandardCharsets.US_ASCII));
+        return send(record);
     }
 
     /** Sends the request to an explicit topic and waits for the broker to have it. */
@@ -60,9 +71,14 @@ public final class RequestSender implements AutoCloseable {
     }
 
     private CompletableFuture<Void> sendRawAsync(String topic, byte[] key, byte[] value) {
+        return send(new ProducerRecord<>(topic, key, value));
+    }
+
+    private CompletableFuture<Void> send(ProducerRecord<byte[], byte[]> record) {
+        String topic = record.topic();
         CompletableFuture<Void> sent = new CompletableFuture<>();
         try {
-            producer.send(new ProducerRecord<>(topic, key, value), (metadata, e) -> {
+            producer.send(record, (metadata, e) -> {
                 if (e == null) {
                     sent.complete(null);
                 } else {

@@ -60,6 +60,15 @@ public final class ResultWatcher implements AutoCloseable {
      * A batch that was polled is always handed over whole: the consumer's position is past it.
      */
     public boolean read(Duration timeout, Consumer<Result> sink, Predicate<Result> done) {
+        return readReceived(timeout, received -> sink.accept(received.result()), done);
+    }
+
+    /** A result as read, with its record's {@code traceparent} header (null if it had none). */
+    public record Received(Result result, String traceparent) {
+    }
+
+    /** As {@link #read}, handing over each result with its record's trace context. */
+    public boolean readReceived(Duration timeout, Consumer<Received> sink, Predicate<Result> done) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             boolean finished = false;
@@ -70,7 +79,9 @@ public final class ResultWatcher implements AutoCloseable {
                 } catch (IllegalArgumentException e) {
                     continue; // not a TinyVol result: not ours to show
                 }
-                sink.accept(result);
+                var header = record.headers().lastHeader(RequestTracing.HEADER);
+                sink.accept(new Received(result, header == null ? null
+                        : new String(header.value(), java.nio.charset.StandardCharsets.US_ASCII)));
                 finished |= done.test(result);
             }
             if (finished) {

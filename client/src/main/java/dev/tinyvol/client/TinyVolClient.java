@@ -56,8 +56,12 @@ public final class TinyVolClient implements AutoCloseable {
 
     private final Function<String, String> requestTopic;
 
-    private TinyVolClient(Map<String, Object> kafka, String resultsTopic, Function<String, String> requestTopic) {
+    private final RequestTracing tracing;
+
+    private TinyVolClient(Map<String, Object> kafka, String resultsTopic, Function<String, String> requestTopic,
+                          io.opentelemetry.api.OpenTelemetry telemetry) {
         this.requestTopic = requestTopic;
+        this.tracing = new RequestTracing(telemetry);
         // Positions are fixed at the end of the results topic here, before any request can be sent.
         this.results = new ResultWatcher(kafka, resultsTopic, false);
         this.sender = new RequestSender(kafka);
@@ -75,7 +79,16 @@ public final class TinyVolClient implements AutoCloseable {
 
     /** Connects with these Kafka client settings ({@code bootstrap.servers} at least) to {@code tinyvol.results}. */
     public static TinyVolClient connect(Map<String, Object> kafka) {
-        return new TinyVolClient(kafka, Topics.RESULTS, Topics::requests);
+        return connect(kafka, io.opentelemetry.api.GlobalOpenTelemetry.get());
+    }
+
+    /**
+     * As {@link #connect(Map)}, tracing with {@code telemetry} rather than the global OpenTelemetry:
+     * each request is a {@code tinyvol submit} span, sent as its {@code traceparent}, and its result a
+     * {@code tinyvol result} span in the same trace ({@link RequestTracing}).
+     */
+    public static TinyVolClient connect(Map<String, Object> kafka, io.opentelemetry.api.OpenTelemetry telemetry) {
+        return new TinyVolClient(kafka, Topics.RESULTS, Topics::requests, telemetry);
     }
 
     /**
@@ -83,7 +96,7 @@ public final class TinyVolClient implements AutoCloseable {
      * {@code requestTopic.apply(node)} (for workers configured with other topic names).
      */
     public static TinyVolClient connect(Map<String, Object> kafka, String resultsTopic, Function<String, String> requestTopic) {
-        return new TinyVolClient(kafka, resultsTopic, requestTopic);
+        return new TinyVolClient(kafka, resultsTopic, requestTopic, io.opentelemetry.api.GlobalOpenTelemetry.get());
     }
 
     /**
@@ -131,11 +144,17 @@ public final class TinyVolClient implements AutoCloseable {
 
     private CompletableFuture<Void> send(Request request) {
         CompletableFuture<Void> sent = new CompletableFuture<>();
+        // Opened on the caller's thread, so it is a child of the span the caller has open.
+        io.opentelemetry.api.trace.Span span = tracing.startSubmit(request);
+        String traceparent = RequestTracing.traceparent(span);
         lanes[Math.floorMod(request.node().hashCode(), lanes.length)].execute(() ->
-                sender.sendAsync(requestTopic.apply(request.node()), request).whenComplete((ok, failed) -> {
+                sender.sendAsync(requestTopic.apply(request.node()), request, traceparent).whenComplete((ok, failed) -> {
                     if (failed == null) {
+                        span.end();
                         sent.complete(null);
                     } else {
+                        span.setStatus(io.opentelemetry.api.trace.StatusCode.ERROR, failed.getMessage());
+                        span.end();
                         sent.completeExceptionally(failed);
                     }
                 }));
@@ -146,7 +165,7 @@ public final class TinyVolClient implements AutoCloseable {
     private void readResults() {
         while (open) {
             try {
-                results.read(Duration.ofSeconds(1), this::deliver, r -> false);
+                results.readReceived(Duration.ofSeconds(1), this::deliver, r -> false);
             } catch (WakeupException closing) {
                 // close() was called, or will be: the loop condition decides.
             } catch (RuntimeException e) {
@@ -169,9 +188,11 @@ public final class TinyVolClient implements AutoCloseable {
         }
     }
 
-    private void deliver(Result result) {
+    private void deliver(ResultWatcher.Received received) {
+        Result result = received.result();
         CompletableFuture<Result> waiting = pending.remove(result.requestId());
         if (waiting != null) {
+            tracing.resultReceived(result, received.traceparent());
             waiting.complete(result);
         }
         for (Consumer<Result> listener : listeners) {

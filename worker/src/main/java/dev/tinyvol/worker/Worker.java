@@ -37,8 +37,15 @@ public final class Worker implements AutoCloseable {
     private final OpsServer ops;
     private final dev.tinyvol.worker.registry.SharedPulls pulls;
     private final dev.tinyvol.worker.node.StoreUpkeep upkeep;
+    private final dev.tinyvol.worker.tracing.Tracing tracing;
 
     public Worker(WorkerConfig config) {
+        this(config, dev.tinyvol.worker.tracing.Tracing.create(config.node(), config.otlpEndpoint()));
+    }
+
+    /** With the caller's tracing (tests read the spans); closed with the worker. */
+    public Worker(WorkerConfig config, dev.tinyvol.worker.tracing.Tracing tracing) {
+        this.tracing = tracing;
         // One line, so the settings a worker ran with are one grep away in any log.
         LOG.info("TinyVol worker {} for node {}; settings: {}", dev.tinyvol.worker.node.RequestExecutor.VERSION, config.node(),
                 String.join(", ", config.describe()));
@@ -68,10 +75,10 @@ public final class Worker implements AutoCloseable {
         metrics.protection(protection::get, dev.tinyvol.worker.node.ProtectionCounts.KINDS);
         metrics.lastFsck(() -> dev.tinyvol.worker.cas.FsckRecord.last(cas.root()));
         Clock clock = Clock.systemUTC();
-        this.pulls = pulls(config, cas, metrics);
+        this.pulls = pulls(config, cas, metrics, tracing);
         RequestExecutor executor = new RequestExecutor(config.node(), volumes, config.maxAttempts(), config.retryBackoff(), clock,
-                pulls, dev.tinyvol.worker.assembly.ImportMethod.parse(config.importMethod()));
-        this.loop = new WorkerLoop(config, new RequestHandler(config.node(), executor, answers, clock), clock, metrics);
+                pulls, dev.tinyvol.worker.assembly.ImportMethod.parse(config.importMethod()), tracing);
+        this.loop = new WorkerLoop(config, new RequestHandler(config.node(), executor, answers, clock), clock, metrics, tracing);
         if (config.httpPort() == 0) {
             this.broker = null;
             this.ops = null;
@@ -104,7 +111,8 @@ public final class Worker implements AutoCloseable {
     }
 
     /** How this worker pulls images, from its registry.* settings. */
-    private static dev.tinyvol.worker.registry.SharedPulls pulls(WorkerConfig config, Cas cas, WorkerMetrics metrics) {
+    private static dev.tinyvol.worker.registry.SharedPulls pulls(WorkerConfig config, Cas cas, WorkerMetrics metrics,
+                                                                 dev.tinyvol.worker.tracing.Tracing tracing) {
         WorkerConfig.Registry r = config.registry();
         var auth = r.config() == null ? dev.tinyvol.worker.registry.RegistryAuth.ANONYMOUS
                 : dev.tinyvol.worker.registry.RegistryAuth.fromDockerConfig(r.config());
@@ -114,7 +122,7 @@ public final class Worker implements AutoCloseable {
                 r.layers(), dev.tinyvol.worker.registry.Mirrors.parse(r.mirrors()));
         return new dev.tinyvol.worker.registry.SharedPulls(puller, dev.tinyvol.worker.registry.RegistrySettings.currentPlatform(),
                 r.defaultRepository(), r.pulls(), (image, report) -> metrics.pulled(image.registry(), report.pulledLayers(),
-                        report.pulledBytes(), report.durationMs()));
+                        report.pulledBytes(), report.durationMs()), tracing);
     }
 
     /** Runs until {@link #stop()} or fencing; returns how it ended. */
@@ -169,5 +177,6 @@ public final class Worker implements AutoCloseable {
             broker.close();
         }
         volumes.close();
+        tracing.close();
     }
 }

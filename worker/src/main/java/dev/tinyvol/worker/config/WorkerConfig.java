@@ -25,13 +25,15 @@ import java.util.TreeMap;
  * @param warnings  keys and environment variables that name no setting, each with the closest real key
  * @param effective every setting's effective value, by key (Kafka keys with their prefix), for the start-up log
  * @param registry  how images are pulled (registry.* settings)
+ * @param otlpEndpoint where spans are exported (OTLP/HTTP), or null
  */
 public record WorkerConfig(String node, Path casDir, Path volumesDir, String httpHost, int httpPort, String requestsTopic,
                            String resultsTopic, String deadLetterTopic, boolean createTopics, int requestPartitions,
                            int resultsPartitions, short replicationFactor, int concurrency, int fileThreads,
                            int maxAttempts, Duration retryBackoff, int maxBuffered, Duration shutdownGrace,
                            Duration answerRetention, Map<String, String> kafka, List<String> warnings,
-                           Map<String, String> effective, Registry registry, Gc gc, String importMethod) {
+                           Map<String, String> effective, Registry registry, Gc gc, String importMethod,
+                           String otlpEndpoint) {
 
     /**
      * @param minFree  free space under which the worker runs a gc by itself
@@ -160,7 +162,7 @@ public record WorkerConfig(String node, Path casDir, Path volumesDir, String htt
             }
             return new WorkerConfig(node, cas, volumes, host, port, requests, results, dlq, create, requestPartitions,
                     resultsPartitions, (short) replication, concurrency, fileThreads, attempts, backoff, maxBuffered, grace,
-                    retention, kafka, warnings, effective, registry, gc, importMethod);
+                    retention, kafka, warnings, effective, registry, gc, importMethod, get(TRACING_OTLP_ENDPOINT, null));
         }
 
         /** The setting's value: given, else its declared default, else {@code computed}; required ones must be given. */

@@ -123,12 +123,19 @@ public final class WorkerSettings {
             "none: only when space is low", "24h", "Also run a gc this often, whatever the free space.",
             Setting.Validator.atLeast(Duration.ofMinutes(1)), false);
 
+    public static final Setting<String> TRACING_OTLP_ENDPOINT = new Setting<>("tracing.otlp.endpoint", Setting.Type.STRING,
+            null, "none: spans are made but not exported", "http://otel-collector:4318/v1/traces", "Where the worker sends "
+                    + "its spans (OTLP over HTTP, protobuf). A request continues the trace of its traceparent header either "
+                    + "way: traceId is in its log lines and its result carries traceparent.",
+            Setting.Validator.pattern(Pattern.compile("https?://\\S+"), "is not an http:// or https:// URL"), false);
+
     /** Every declared setting, in documentation order. */
     public static final List<Setting<?>> ALL = List.of(NODE, CAS_DIR, VOLUMES_DIR, HTTP_HOST, HTTP_PORT, CONCURRENCY,
             FILE_THREADS, RETRY_MAX_ATTEMPTS, RETRY_BACKOFF, MAX_BUFFERED, SHUTDOWN_GRACE, ANSWERS_RETENTION,
             TOPIC_REQUESTS, TOPIC_RESULTS, TOPIC_DLQ, TOPICS_CREATE, TOPICS_REQUESTS_PARTITIONS, TOPICS_RESULTS_PARTITIONS,
             TOPICS_REPLICATION_FACTOR, REGISTRY_INSECURE, REGISTRY_CONFIG, REGISTRY_CA_FILE, REGISTRY_DEFAULT_REPOSITORY,
-            REGISTRY_MIRRORS, REGISTRY_LAYERS, REGISTRY_PULLS, IMPORT_METHOD, CAS_GC_MIN_FREE, CAS_GC_INTERVAL);
+            REGISTRY_MIRRORS, REGISTRY_LAYERS, REGISTRY_PULLS, IMPORT_METHOD, CAS_GC_MIN_FREE, CAS_GC_INTERVAL,
+            TRACING_OTLP_ENDPOINT);
 
     /** Kafka client keys documented in the shipped file (commented out unless shown with a value). */
     static final List<String[]> KAFKA_EXAMPLES = List.of(

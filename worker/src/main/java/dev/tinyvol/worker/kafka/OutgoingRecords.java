@@ -41,20 +41,27 @@ final class OutgoingRecords {
         Outcome outcome = outcomeOf(slot);
         if (outcome instanceof Outcome.Answer answer) {
             Result result = answer.result();
+            List<org.apache.kafka.common.header.Header> headers = new java.util.ArrayList<>(List.of(header("requestId", result.requestId())));
+            if (slot.traceparent != null) {
+                headers.add(header("traceparent", slot.traceparent)); // the request's span: the result is in its trace
+            }
             return new Outgoing(outcome, new ProducerRecord<>(config.resultsTopic(), null,
-                    result.key().getBytes(StandardCharsets.UTF_8), ResultCodec.encode(result),
-                    List.of(header("requestId", result.requestId()))));
+                    result.key().getBytes(StandardCharsets.UTF_8), ResultCodec.encode(result), headers));
         }
         ConsumerRecord<byte[], byte[]> r = slot.record;
         String reason = ((Outcome.DeadLetter) outcome).reason();
         LOG.warn("dead-lettered {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), reason);
-        return new Outgoing(outcome, new ProducerRecord<>(config.deadLetterTopic(), null, r.key(), r.value(), List.of(
+        List<org.apache.kafka.common.header.Header> headers = new java.util.ArrayList<>(List.of(
                 header("tinyvol.dlq.reason", reason),
                 header("tinyvol.dlq.topic", r.topic()),
                 header("tinyvol.dlq.partition", String.valueOf(r.partition())),
                 header("tinyvol.dlq.offset", String.valueOf(r.offset())),
                 header("tinyvol.dlq.node", config.node()),
-                header("tinyvol.dlq.time", clock.instant().toString()))));
+                header("tinyvol.dlq.time", clock.instant().toString())));
+        if (slot.traceparent != null) {
+            headers.add(header("traceparent", slot.traceparent));
+        }
+        return new Outgoing(outcome, new ProducerRecord<>(config.deadLetterTopic(), null, r.key(), r.value(), headers));
     }
 
     /**

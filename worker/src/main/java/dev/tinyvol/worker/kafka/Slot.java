@@ -12,10 +12,17 @@ final class Slot {
     /** The request as read, for a record that was one; null for records decided at once. */
     final Request request;
     final CompletableFuture<Outcome> outcome;
+    /** The W3C traceparent of the request's span, sent on its result; null without tracing. */
+    final String traceparent;
 
     Slot(ConsumerRecord<byte[], byte[]> record, Request request, CompletableFuture<Outcome> outcome) {
+        this(record, request, outcome, null);
+    }
+
+    Slot(ConsumerRecord<byte[], byte[]> record, Request request, CompletableFuture<Outcome> outcome, String traceparent) {
         this.record = record;
         this.request = request;
         this.outcome = outcome;
+        this.traceparent = traceparent;
     }
 }

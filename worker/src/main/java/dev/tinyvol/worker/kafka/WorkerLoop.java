@@ -7,6 +7,7 @@ import dev.tinyvol.worker.config.WorkerConfig;
 import dev.tinyvol.worker.metrics.WorkerMetrics;
 import dev.tinyvol.worker.node.Outcome;
 import dev.tinyvol.worker.node.RequestHandler;
+import dev.tinyvol.worker.tracing.Tracing;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -64,11 +65,19 @@ public final class WorkerLoop implements Runnable {
     private AutoCloseable consumerMetrics;
     private AutoCloseable producerMetrics;
 
-    public WorkerLoop(WorkerConfig config, RequestHandler handler, Clock clock, WorkerMetrics metrics) {
-        this(config, KafkaClients.of(config), handler, clock, metrics);
+    private final Tracing tracing;
+
+    public WorkerLoop(WorkerConfig config, RequestHandler handler, Clock clock, WorkerMetrics metrics, Tracing tracing) {
+        this(config, KafkaClients.of(config), handler, clock, metrics, tracing);
     }
 
     public WorkerLoop(WorkerConfig config, WorkerClients clients, RequestHandler handler, Clock clock, WorkerMetrics metrics) {
+        this(config, clients, handler, clock, metrics, Tracing.none());
+    }
+
+    public WorkerLoop(WorkerConfig config, WorkerClients clients, RequestHandler handler, Clock clock, WorkerMetrics metrics,
+                      Tracing tracing) {
+        this.tracing = tracing;
         this.config = config;
         this.clients = clients;
         this.handler = handler;
@@ -208,11 +217,16 @@ public final class WorkerLoop implements Runnable {
         return false;
     }
 
-    /** Gives every record read exactly one slot, whatever happens while deciding what it is. */
+    /**
+     * Gives every record read exactly one slot, whatever happens while deciding what it is. Each
+     * record is a span continuing the trace of its {@code traceparent} header; it is current while
+     * the record is parsed (so a pull started for it is its child) and while its work runs.
+     */
     private void dispatch(ConsumerRecord<byte[], byte[]> record) {
         TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+        io.micrometer.tracing.Span span = tracing.startRequest(name -> header(record, name));
         RequestHandler.Parsed parsed;
-        try {
+        try (Tracing.Scope scope = tracing.open(span)) {
             parsed = handler.parse(record.value(), clock.instant());
         } catch (RuntimeException e) {
             LOG.error("reading {}-{}@{} failed inside the worker", record.topic(), record.partition(), record.offset(), e);
@@ -224,14 +238,37 @@ public final class WorkerLoop implements Runnable {
         if (parsed instanceof RequestHandler.Parsed.Ready ready) {
             request = ready.request();
             Request r = request;
+            span.name("tinyvol " + r.action().name().toLowerCase(java.util.Locale.ROOT))
+                    .tag("tinyvol.request_id", r.requestId())
+                    .tag("tinyvol.node", r.node())
+                    .tag("tinyvol.volume", r.volume() == null ? "*" : r.volume());
             // A request whose image is being pulled waits for the pull without taking a request thread.
-            outcome = scheduler.submit(r.key(), !r.action().perVolume(), ready.prerequisite(),
-                    () -> handler.execute(r, ready.pull()));
+            outcome = scheduler.submit(r.key(), !r.action().perVolume(), ready.prerequisite(), () -> {
+                try (Tracing.Scope scope = tracing.open(span)) {
+                    return handler.execute(r, ready.pull());
+                }
+            });
             outcome.whenComplete((done, failed) -> consumer.wakeup());
         } else {
             outcome = CompletableFuture.completedFuture(((RequestHandler.Parsed.Done) parsed).outcome());
         }
-        ledger.add(tp, new Slot(record, request, outcome));
+        outcome.whenComplete((done, failed) -> {
+            if (done instanceof Outcome.Answer answer) {
+                span.tag("tinyvol.status", answer.result().status().name());
+                if (!answer.result().errors().isEmpty()) {
+                    span.tag("tinyvol.error", answer.result().errors().get(0).code());
+                }
+            } else if (done instanceof Outcome.DeadLetter) {
+                span.tag("tinyvol.status", "DEAD_LETTER");
+            }
+            span.end();
+        });
+        ledger.add(tp, new Slot(record, request, outcome, tracing.traceparent(span)));
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+        org.apache.kafka.common.header.Header h = record.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), java.nio.charset.StandardCharsets.US_ASCII);
     }
 
     private void bindProducerMetrics(Producer<byte[], byte[]> producer) {

@@ -27,6 +27,7 @@ import io.github.resilience4j.retry.RetryConfig;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
+import dev.tinyvol.worker.tracing.Tracing;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,6 +50,7 @@ public final class RequestExecutor {
     private final Clock clock;
     private final SharedPulls pulls;
     private final ImportMethod defaultImport;
+    private final Tracing tracing;
 
     public RequestExecutor(String node, VolumeService volumes, int maxAttempts, Duration backoff, Clock clock) {
         this(node, volumes, maxAttempts, backoff, clock, null);
@@ -62,6 +64,13 @@ public final class RequestExecutor {
     /** @param defaultImport the import method of requests that name none ({@code import.method}) */
     public RequestExecutor(String node, VolumeService volumes, int maxAttempts, Duration backoff, Clock clock, SharedPulls pulls,
                            ImportMethod defaultImport) {
+        this(node, volumes, maxAttempts, backoff, clock, pulls, defaultImport, Tracing.none());
+    }
+
+    /** @param tracing where the link step's span goes (a child of the request's span) */
+    public RequestExecutor(String node, VolumeService volumes, int maxAttempts, Duration backoff, Clock clock, SharedPulls pulls,
+                           ImportMethod defaultImport, Tracing tracing) {
+        this.tracing = tracing;
         this.defaultImport = defaultImport;
         this.node = node;
         this.volumes = volumes;
@@ -190,10 +199,23 @@ public final class RequestExecutor {
                         : request.manifestRef() != null ? "ref:" + request.manifestRef() : "inline";
                 ImportMethod method = request.options().importMethod() == null ? defaultImport
                         : ImportMethod.parse(request.options().importMethod());
-                AssemblyReport r = volumes.assemble(request.volume(), manifest, source,
-                        new AssemblyOptions(request.options().replace(), request.options().copyFallback(), method,
-                                request.options().readOnly()),
-                        Progress.NONE, noWait);
+                io.micrometer.tracing.Span link = tracing.startChild(null, "tinyvol link");
+                AssemblyReport r;
+                try (Tracing.Scope scope = tracing.open(link)) {
+                    r = volumes.assemble(request.volume(), manifest, source,
+                            new AssemblyOptions(request.options().replace(), request.options().copyFallback(), method,
+                                    request.options().readOnly()),
+                            Progress.NONE, noWait);
+                    link.tag("tinyvol.outcome", r.outcome().name()).tag("tinyvol.import_method", r.importMethod().text())
+                            .tag("tinyvol.files_linked", String.valueOf(r.filesLinked()))
+                            .tag("tinyvol.files_cloned", String.valueOf(r.filesCloned()))
+                            .tag("tinyvol.bytes", String.valueOf(r.bytes()));
+                } catch (RuntimeException e) {
+                    link.error(e);
+                    throw e;
+                } finally {
+                    link.end();
+                }
                 out.importMethod = r.importMethod().text();
                 out.filesCloned = r.filesCloned();
                 out.protection = r.protection();

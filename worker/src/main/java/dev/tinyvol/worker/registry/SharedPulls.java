@@ -1,6 +1,7 @@
 package dev.tinyvol.worker.registry;
 
 import dev.tinyvol.worker.progress.Progress;
+import dev.tinyvol.worker.tracing.Tracing;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -24,6 +25,7 @@ public final class SharedPulls implements AutoCloseable {
     private final Map<String, CompletableFuture<PullReport>> running = new ConcurrentHashMap<>();
     private final BiConsumer<ImageReference, PullReport> onPulled;
     private final ExecutorService threads;
+    private final Tracing tracing;
 
     /**
      * @param defaultRepository {@code host/repo} missing refs are pulled from ({@code host/repo:NAME}), or null
@@ -32,6 +34,13 @@ public final class SharedPulls implements AutoCloseable {
      */
     public SharedPulls(ImagePuller puller, String platform, String defaultRepository, int concurrent,
                        BiConsumer<ImageReference, PullReport> onPulled) {
+        this(puller, platform, defaultRepository, concurrent, onPulled, Tracing.none());
+    }
+
+    /** @param tracing a pull's span is a child of the span current where it was started (the request's) */
+    public SharedPulls(ImagePuller puller, String platform, String defaultRepository, int concurrent,
+                       BiConsumer<ImageReference, PullReport> onPulled, Tracing tracing) {
+        this.tracing = tracing;
         this.puller = puller;
         this.platform = platform;
         this.defaultRepository = defaultRepository;
@@ -96,21 +105,28 @@ public final class SharedPulls implements AutoCloseable {
         if (theirs != null) {
             return new Claim(theirs, false);
         }
+        io.micrometer.tracing.Span span = tracing.startChild(null, "tinyvol pull").tag("tinyvol.image", image.toString());
         try {
             threads.execute(() -> {
-                try {
+                try (Tracing.Scope scope = tracing.open(span)) {
                     PullReport report = puller.pull(image, ref, platform, Progress.NONE);
+                    span.tag("tinyvol.pulled_layers", String.valueOf(report.pulledLayers()))
+                            .tag("tinyvol.pulled_bytes", String.valueOf(report.pulledBytes()));
+                    span.end();
                     if (!report.cached()) {
                         onPulled.accept(image, report);
                     }
                     running.remove(key, mine);
                     mine.complete(report);
                 } catch (RuntimeException | Error e) {
+                    span.error(e);
+                    span.end();
                     running.remove(key, mine);
                     mine.completeExceptionally(e);
                 }
             });
         } catch (java.util.concurrent.RejectedExecutionException e) {
+            span.end();
             running.remove(key, mine);
             mine.completeExceptionally(e);
         }

@@ -26,11 +26,17 @@ public final class WorkerFixture implements AutoCloseable {
     }
 
     public WorkerFixture(String bootstrap, String node, Path cas, Path volumes, Map<String, String> extra) throws InterruptedException {
+        this(bootstrap, node, cas, volumes, extra, null);
+    }
+
+    /** With the test's tracing (null: the worker's own, from its settings). */
+    public WorkerFixture(String bootstrap, String node, Path cas, Path volumes, Map<String, String> extra,
+                         dev.tinyvol.worker.tracing.Tracing tracing) throws InterruptedException {
         this.node = node;
         this.cas = cas;
         this.volumes = volumes;
         this.config = config(bootstrap, node, cas, volumes, extra);
-        this.worker = new Worker(config);
+        this.worker = tracing == null ? new Worker(config) : new Worker(config, tracing);
         this.thread = new Thread(worker::run, "worker-" + node);
         thread.start();
         if (!worker.awaitAssigned(Duration.ofSeconds(60))) {
