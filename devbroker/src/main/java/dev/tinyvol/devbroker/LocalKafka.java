@@ -23,19 +23,66 @@ import java.util.concurrent.TimeUnit;
 public final class LocalKafka implements AutoCloseable {
 
     private static final String CLASSPATH_RESOURCE = "broker-classpath.txt";
-    private static final long START_TIMEOUT_MS = 90_000;
+    // A broker loading tens of thousands of partitions takes minutes on a small machine.
+    private static final long START_TIMEOUT_MS = 300_000;
 
     private final Path dir;
     private final int port;
     private final int controllerPort;
     private final DevSecurity security;
+    /** 1 for the first node (broker and controller); 2, 3, ... for brokers added to its cluster. */
+    private final int nodeId;
+    /** The cluster a broker added with {@link #addBroker} joins; null for the first node (it makes one). */
+    private final String joinClusterId;
     private Process process;
 
     private LocalKafka(Path dir, int port, int controllerPort, DevSecurity security) {
+        this(dir, port, controllerPort, security, 1, null);
+    }
+
+    private LocalKafka(Path dir, int port, int controllerPort, DevSecurity security, int nodeId, String joinClusterId) {
         this.dir = dir;
         this.port = port;
         this.controllerPort = controllerPort;
         this.security = security;
+        this.nodeId = nodeId;
+        this.joinClusterId = joinClusterId;
+    }
+
+    /**
+     * Starts another broker (broker role only, node id {@code nodeId} &ge; 2) in this node's cluster,
+     * its data in {@code dir}: a cluster of several processes, for what one process cannot hold
+     * alone (each has its own open-file limit). Plain listeners only.
+     */
+    public LocalKafka addBroker(Path dir, int nodeId) {
+        if (security != null || this.nodeId != 1 || nodeId < 2) {
+            throw new IllegalArgumentException("brokers are added, with ids from 2, to the first node of a plain cluster");
+        }
+        try {
+            Files.createDirectories(dir);
+            Properties meta = new Properties();
+            try (InputStream in = Files.newInputStream(this.dir.resolve("data/meta.properties"))) {
+                meta.load(in);
+            }
+            LocalKafka broker = new LocalKafka(dir.toAbsolutePath(), freePort(), controllerPort, null, nodeId,
+                    meta.getProperty("cluster.id"));
+            broker.writeConfig();
+            if (!Files.exists(dir.resolve("data/meta.properties"))) {
+                broker.format();
+            }
+            broker.startProcess();
+            return broker;
+        } catch (IOException e) {
+            throw new UncheckedIOException("starting broker " + nodeId + " in " + dir, e);
+        }
+    }
+
+    /** The broker's process id, while it runs (for measuring its memory and CPU). */
+    public long pid() {
+        if (process == null) {
+            throw new IllegalStateException("the broker is not running");
+        }
+        return process.pid();
     }
 
     /**
@@ -200,14 +247,15 @@ public final class LocalKafka implements AutoCloseable {
     }
 
     private void writeConfig() throws IOException {
+        boolean controller = nodeId == 1;
         List<String> listeners = security != null ? security.brokerConfig(port, controllerPort) : List.of(
-                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                "listeners=PLAINTEXT://127.0.0.1:" + port + (controller ? ",CONTROLLER://127.0.0.1:" + controllerPort : ""),
                 "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
                 "inter.broker.listener.name=PLAINTEXT",
                 "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
         String config = String.join("\n",
-                "process.roles=broker,controller",
-                "node.id=1",
+                "process.roles=" + (controller ? "broker,controller" : "broker"),
+                "node.id=" + nodeId,
                 "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
                 "controller.listener.names=CONTROLLER",
                 String.join("\n", listeners),
@@ -245,7 +293,7 @@ public final class LocalKafka implements AutoCloseable {
     private void format() throws IOException {
         byte[] uuid = new byte[16];
         new SecureRandom().nextBytes(uuid);
-        String clusterId = Base64.getUrlEncoder().withoutPadding().encodeToString(uuid);
+        String clusterId = joinClusterId != null ? joinClusterId : Base64.getUrlEncoder().withoutPadding().encodeToString(uuid);
         // "--cluster-id=ID" in one word: an id that starts with '-' (1 in 64 of them) would read as an option.
         List<String> args = new ArrayList<>(List.of("format", "--cluster-id=" + clusterId,
                 "-c", dir.resolve("server.properties").toString()));
@@ -269,7 +317,8 @@ public final class LocalKafka implements AutoCloseable {
 
     private void startProcess() throws IOException {
         Path log = dir.resolve("broker.log");
-        long logStart = Files.exists(log) ? Files.size(log) : 0;
+        long before = Files.exists(log) ? Files.size(log) : 0; // what earlier runs wrote
+        long[] scanned = {before, before};
         process = new ProcessBuilder(java("kafka.Kafka", dir.resolve("server.properties").toString()))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("broker.out").toFile()))
@@ -280,7 +329,7 @@ public final class LocalKafka implements AutoCloseable {
                 throw new IOException("the broker exited with " + process.exitValue() + "; see " + dir.resolve("broker.out")
                         + " and " + log + ": " + tail(dir.resolve("broker.out")));
             }
-            if (started(log, logStart) && accepts()) {
+            if (started(log, scanned) && accepts()) {
                 return;
             }
             sleep(100);
@@ -289,13 +338,26 @@ public final class LocalKafka implements AutoCloseable {
         throw new IOException("the broker did not start within " + START_TIMEOUT_MS / 1000 + " s; see " + log);
     }
 
-    private static boolean started(Path log, long from) throws IOException {
+    /**
+     * Reads the broker's log from {@code scanned[0]} on and moves it forward (never before
+     * {@code scanned[1]}, where this run began): true once "Kafka Server started" appears.
+     * Incremental, since a broker loading many partitions writes megabytes.
+     */
+    private static boolean started(Path log, long[] scanned) throws IOException {
         if (!Files.exists(log)) {
             return false;
         }
-        byte[] all = Files.readAllBytes(log);
-        return new String(all, (int) Math.min(from, all.length), (int) (all.length - Math.min(from, all.length)),
-                StandardCharsets.UTF_8).contains("Kafka Server started");
+        try (var channel = java.nio.channels.FileChannel.open(log)) {
+            long size = channel.size();
+            // Back a little, so a line cut by the previous read is whole in this one.
+            long start = Math.max(scanned[1], Math.min(scanned[0], size) - 100);
+            java.nio.ByteBuffer chunk = java.nio.ByteBuffer.allocate((int) Math.min(size - start, 8 * 1024 * 1024));
+            while (chunk.hasRemaining() && channel.read(chunk, start + chunk.position()) > 0) {
+                // read on
+            }
+            scanned[0] = start + chunk.position();
+            return new String(chunk.array(), 0, chunk.position(), StandardCharsets.UTF_8).contains("Kafka Server started");
+        }
     }
 
     private boolean accepts() {
@@ -311,7 +373,8 @@ public final class LocalKafka implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xms128m");
-        command.add("-Xmx512m");
+        // -Dtinyvol.devbroker.heap=2g for a broker with many thousands of partitions (benchmarks).
+        command.add("-Xmx" + System.getProperty("tinyvol.devbroker.heap", "512m"));
         command.add("-XX:+UseSerialGC");
         command.add("-Dlog4j2.configurationFile=" + dir.resolve("log4j2.properties"));
         command.add("-cp");

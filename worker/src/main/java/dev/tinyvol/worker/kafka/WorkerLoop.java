@@ -44,7 +44,18 @@ public final class WorkerLoop implements Runnable {
     public enum Exit { STOPPED, FENCED, FAILED }
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkerLoop.class);
+    /**
+     * How long a poll waits while results are pending: short, so a publish that must be tried again
+     * (a retry, a commit in doubt) is, soon. Finished work ends the wait early anyway (wakeup).
+     */
     private static final Duration POLL = Duration.ofMillis(20);
+    /**
+     * How long it waits when nothing is pending. A new record, finished work or {@link #stop()} ends
+     * the wait at once, so this costs no latency; it only keeps an idle worker from waking 50 times a
+     * second (measured with 20 idle workers: 1.37% of a core each at 20 ms, 0.37% at 1 s; README,
+     * "Running 10,000 nodes").
+     */
+    private static final Duration IDLE_POLL = Duration.ofSeconds(1);
 
     private final WorkerConfig config;
     private final WorkerClients clients;
@@ -157,7 +168,7 @@ public final class WorkerLoop implements Runnable {
             LOG.info("node {} consuming {} → {}", config.node(), config.requestsTopic(), config.resultsTopic());
             while (running) {
                 try {
-                    for (ConsumerRecord<byte[], byte[]> record : c.poll(POLL)) {
+                    for (ConsumerRecord<byte[], byte[]> record : c.poll(ledger.size() == 0 ? IDLE_POLL : POLL)) {
                         dispatch(record);
                     }
                 } catch (WakeupException e) {
