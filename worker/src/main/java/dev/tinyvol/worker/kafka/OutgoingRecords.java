@@ -50,7 +50,16 @@ final class OutgoingRecords {
         }
         ConsumerRecord<byte[], byte[]> r = slot.record;
         String reason = ((Outcome.DeadLetter) outcome).reason();
-        LOG.warn("dead-lettered {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), reason);
+        // Logged on the polling thread, outside the record's span: its trace id is put in the MDC here.
+        String traceId = dev.tinyvol.client.RequestTracing.traceId(slot.traceparent);
+        if (traceId != null) {
+            org.slf4j.MDC.put(dev.tinyvol.worker.tracing.Tracing.MDC_TRACE_ID, traceId);
+        }
+        try {
+            LOG.warn("dead-lettered {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), reason);
+        } finally {
+            org.slf4j.MDC.remove(dev.tinyvol.worker.tracing.Tracing.MDC_TRACE_ID);
+        }
         List<org.apache.kafka.common.header.Header> headers = new java.util.ArrayList<>(List.of(
                 header("tinyvol.dlq.reason", reason),
                 header("tinyvol.dlq.topic", r.topic()),

@@ -153,7 +153,7 @@ class TraceTest {
     }
 
     @Test
-    void aRequestSentWithoutTracingStillCarriesATraceparentAndItsResultTheSameTrace() throws Exception {
+    void aRequestSentWithoutTracingStillCarriesATraceparentAndItsResultAndADeadLetterTheSameTrace() throws Exception {
         String node = "trace-" + UUID.randomUUID().toString().substring(0, 8);
         Map<String, Object> kafka = Map.of("bootstrap.servers", TestKafka.bootstrap());
         try (WorkerFixture worker = new WorkerFixture(TestKafka.bootstrap(), node, tmp.resolve("cas"), tmp.resolve("volumes"),
@@ -174,6 +174,34 @@ class TraceTest {
             assertNotNull(seen[0], "the LIST was answered with a traceparent");
             assertEquals("4bf92f3577b34da6a3ce929d0e0e4736", RequestTracing.traceId(seen[0]));
             assertFalse(seen[0].contains("00f067aa0ba902b7"), "a span of the worker's own, not the sender's: " + seen[0]);
+
+            // A record nobody can answer goes to the dead-letter topic, still in its trace.
+            try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(Map.of("bootstrap.servers",
+                    TestKafka.bootstrap()), new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                var garbage = new org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]>(Topics.requests(node),
+                        "x".getBytes(), "not json".getBytes());
+                garbage.headers().add("traceparent", "00-5bf92f3577b34da6a3ce929d0e0e4737-00f067aa0ba902b8-01".getBytes());
+                producer.send(garbage).get(30, TimeUnit.SECONDS);
+            }
+            try (var dlq = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(Map.of("bootstrap.servers",
+                    TestKafka.bootstrap(), "isolation.level", "read_committed"),
+                    new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                    new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+                var tp = new org.apache.kafka.common.TopicPartition(Topics.deadLetters(node), 0);
+                dlq.assign(List.of(tp));
+                dlq.seekToBeginning(List.of(tp));
+                String dead = null;
+                long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (dead == null && System.nanoTime() < until) {
+                    for (var r : dlq.poll(Duration.ofMillis(200))) {
+                        var h = r.headers().lastHeader("traceparent");
+                        dead = h == null ? "(none)" : new String(h.value());
+                    }
+                }
+                assertNotNull(dead, "the record was dead-lettered");
+                assertEquals("5bf92f3577b34da6a3ce929d0e0e4737", RequestTracing.traceId(dead), "the dead letter is in the sender's trace");
+            }
         }
     }
 
