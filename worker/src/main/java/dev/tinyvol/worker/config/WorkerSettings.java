@@ -143,7 +143,10 @@ public final class WorkerSettings {
             new String[] {"security.protocol", "SASL_SSL", "false"},
             new String[] {"sasl.mechanism", "SCRAM-SHA-512", "false"},
             new String[] {"sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required "
-                    + "username=\"tinyvol\" password=\"...\";", "false"});
+                    + "username=\"tinyvol\" password=\"...\";", "false"},
+            new String[] {"ssl.truststore.location", "/etc/tinyvol/kafka-ca.p12", "false"},
+            new String[] {"ssl.truststore.type", "PKCS12", "false"},
+            new String[] {"ssl.truststore.password", "...", "false"});
 
     /** Environment variables that belong to TinyVol's scripts and tests, not to the worker's settings. */
     private static final Set<String> NOT_SETTINGS = Set.of("TINYVOL_JAR", "TINYVOL_LOG_FORMAT", "TINYVOL_JAVA");

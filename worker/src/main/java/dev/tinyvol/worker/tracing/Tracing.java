@@ -66,6 +66,7 @@ public final class Tracing implements AutoCloseable {
         SdkTracerProviderBuilder provider = SdkTracerProvider.builder().setResource(resource)
                 .setSampler(Sampler.parentBased(Sampler.alwaysOn()));
         if (otlpEndpoint != null) {
+            logThroughSlf4j();
             provider.addSpanProcessor(BatchSpanProcessor.builder(OtlpHttpSpanExporter.builder().setEndpoint(otlpEndpoint)
                     .build()).build());
         } else {
@@ -76,6 +77,18 @@ public final class Tracing implements AutoCloseable {
         OpenTelemetrySdk sdk = OpenTelemetrySdk.builder().setTracerProvider(provider.build())
                 .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance())).build();
         return over(sdk, sdk);
+    }
+
+    /**
+     * The SDK reports export failures through java.util.logging, which would print them raw on stderr
+     * beside the worker's own lines; they go to SLF4J (Logback's format, level and appenders) instead.
+     */
+    private static void logThroughSlf4j() {
+        java.util.logging.Logger otel = java.util.logging.Logger.getLogger("io.opentelemetry");
+        if (java.util.Arrays.stream(otel.getHandlers()).noneMatch(h -> h instanceof org.slf4j.bridge.SLF4JBridgeHandler)) {
+            otel.setUseParentHandlers(false);
+            otel.addHandler(new org.slf4j.bridge.SLF4JBridgeHandler());
+        }
     }
 
     /** Over an OpenTelemetry the caller owns (tests with an in-memory exporter). */

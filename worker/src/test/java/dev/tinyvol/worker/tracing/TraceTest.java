@@ -215,13 +215,19 @@ class TraceTest {
         receiver.createContext("/v1/traces", exchange -> {
             types.add(exchange.getRequestMethod() + " " + exchange.getRequestHeaders().getFirst("Content-Type"));
             posts.add(exchange.getRequestBody().readAllBytes());
-            exchange.sendResponseHeaders(200, -1);
+            // Refused (as a collector without room would): the worker says so in its own log.
+            exchange.sendResponseHeaders(400, -1);
             exchange.close();
         });
         receiver.start();
         String node = "trace-" + UUID.randomUUID().toString().substring(0, 8);
         Map<String, Object> kafka = Map.of("bootstrap.servers", TestKafka.bootstrap());
         String traceId = "0af7651916cd43dd8448eb211c80319c";
+        ListAppender<ILoggingEvent> log = new ListAppender<>();
+        LoggerContext logging = (LoggerContext) LoggerFactory.getILoggerFactory();
+        log.setContext(logging);
+        log.start();
+        logging.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).addAppender(log);
         try {
             try (WorkerFixture worker = new WorkerFixture(TestKafka.bootstrap(), node, tmp.resolve("cas"), tmp.resolve("volumes"),
                     Map.of("tracing.otlp.endpoint", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/v1/traces"));
@@ -240,7 +246,12 @@ class TraceTest {
                     + "service and node are in the export");
             assertTrue(text.contains(new String(java.util.HexFormat.of().parseHex(traceId), java.nio.charset.StandardCharsets.ISO_8859_1)),
                     "the export carries the request's trace id");
+            List<ILoggingEvent> refused = log.list.stream().filter(e -> e.getLoggerName().startsWith("io.opentelemetry")).toList();
+            System.out.println("export refused, logged: " + refused.stream().map(e -> e.getLevel() + " "
+                    + e.getLoggerName() + " - " + e.getFormattedMessage().lines().findFirst().orElse("")).toList());
+            assertFalse(refused.isEmpty(), "the refused export is in the worker's log (SLF4J), not raw on stderr");
         } finally {
+            logging.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).detachAppender(log);
             receiver.stop(0);
         }
     }
