@@ -68,6 +68,29 @@ public final class DevCa {
         return store;
     }
 
+    /**
+     * A PKCS12 key store {@code <name>-client.p12} with a key and a certificate this CA signed for
+     * {@code CN=<name>}: a client that authenticates by its certificate (mutual TLS).
+     */
+    public Path issueClient(String name) throws IOException {
+        Path store = dir.resolve(name + "-client.p12");
+        if (Files.exists(store)) {
+            return store;
+        }
+        String alias = name + "-client";
+        Path csr = dir.resolve(alias + ".csr");
+        Path cert = dir.resolve(alias + ".pem");
+        keytool("-genkeypair", "-alias", alias, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + name,
+                "-validity", "3650", "-keystore", store.toString());
+        keytool("-certreq", "-alias", alias, "-file", csr.toString(), "-keystore", store.toString());
+        keytool("-gencert", "-rfc", "-alias", "ca", "-infile", csr.toString(), "-outfile", cert.toString(),
+                "-ext", "EKU=clientAuth", "-validity", "3650", "-keystore", dir.resolve("ca.p12").toString());
+        keytool("-importcert", "-noprompt", "-alias", "ca", "-file", dir.resolve("ca.pem").toString(),
+                "-keystore", store.toString());
+        keytool("-importcert", "-alias", alias, "-file", cert.toString(), "-keystore", store.toString());
+        return store;
+    }
+
     private void keytool(String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());

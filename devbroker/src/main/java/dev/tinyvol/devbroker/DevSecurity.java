@@ -20,8 +20,13 @@ import java.util.Properties;
  * to itself as it); the controller listener is {@code SASL_PLAINTEXT}/PLAIN on loopback, because KRaft
  * controllers cannot check SCRAM (its credentials live in the metadata they serve).
  *
+ * <p>A second client listener, {@code SSL} with {@code ssl.client.auth=required}, authenticates by
+ * certificate instead (mutual TLS): a certificate for {@code CN=node-a} is principal {@code User:node-a}
+ * ({@code ssl.principal.mapping.rules}), so the same ACLs serve both ways of logging in.
+ *
  * <p>Passwords are generated once and kept in {@code security.properties} beside the broker's data,
- * and {@link #clientConfig} writes a client properties file per user, usable as {@code --kafka-config}.
+ * and {@link #clientConfig} writes a client properties file per user, usable as {@code --kafka-config}
+ * ({@link #mutualTlsConfig} for the certificate way).
  */
 public final class DevSecurity {
 
@@ -31,11 +36,13 @@ public final class DevSecurity {
     private final Path dir;
     private final Map<String, String> passwords;
     private final DevCa ca;
+    private final int mtlsPort;
 
-    private DevSecurity(Path dir, Map<String, String> passwords, DevCa ca) {
+    private DevSecurity(Path dir, Map<String, String> passwords, DevCa ca, int mtlsPort) {
         this.dir = dir;
         this.passwords = passwords;
         this.ca = ca;
+        this.mtlsPort = mtlsPort;
     }
 
     /** Loads the users of {@code dir}, or creates them ({@code admin} and {@code users}) with a CA. */
@@ -48,6 +55,9 @@ public final class DevSecurity {
             }
         } else {
             saved.setProperty("store.password", secret());
+            try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+                saved.setProperty("mtls.port", String.valueOf(free.getLocalPort()));
+            }
             saved.setProperty("user." + CONTROLLER, secret());
             saved.setProperty("user." + ADMIN, secret());
             for (String user : users) {
@@ -62,7 +72,12 @@ public final class DevSecurity {
                 .forEach(k -> passwords.put(k.substring("user.".length()), saved.getProperty(k)));
         DevCa ca = DevCa.create(dir.resolve("tls"), "TinyVol dev CA", saved.getProperty("store.password"));
         ca.issueServer("broker");
-        return new DevSecurity(dir, passwords, ca);
+        for (String user : passwords.keySet()) {
+            if (!user.equals(CONTROLLER)) {
+                ca.issueClient(user);
+            }
+        }
+        return new DevSecurity(dir, passwords, ca, Integer.parseInt(saved.getProperty("mtls.port")));
     }
 
     /** True if {@code dir} holds a secured broker's credentials. */
@@ -74,9 +89,13 @@ public final class DevSecurity {
     List<String> brokerConfig(int port, int controllerPort) {
         String store = ca.password();
         return List.of(
-                "listeners=SASL_SSL://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                "advertised.listeners=SASL_SSL://127.0.0.1:" + port,
-                "listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:SASL_PLAINTEXT",
+                "listeners=SASL_SSL://127.0.0.1:" + port + ",SSL://127.0.0.1:" + mtlsPort + ",CONTROLLER://127.0.0.1:"
+                        + controllerPort,
+                "advertised.listeners=SASL_SSL://127.0.0.1:" + port + ",SSL://127.0.0.1:" + mtlsPort,
+                "listener.security.protocol.map=SASL_SSL:SASL_SSL,SSL:SSL,CONTROLLER:SASL_PLAINTEXT",
+                // Mutual TLS on the SSL listener: the certificate's CN is the principal (CN=node-a is User:node-a).
+                "listener.name.ssl.ssl.client.auth=required",
+                "ssl.principal.mapping.rules=RULE:^CN=([^,]+)$/$1/,DEFAULT",
                 "inter.broker.listener.name=SASL_SSL",
                 "sasl.enabled.mechanisms=SCRAM-SHA-512",
                 "sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512",
@@ -133,6 +152,31 @@ public final class DevSecurity {
                 "security.protocol=SASL_SSL",
                 "sasl.mechanism=SCRAM-SHA-512",
                 "sasl.jaas.config=" + scramJaas(user),
+                "ssl.truststore.location=" + ca.truststore(),
+                "ssl.truststore.type=PKCS12",
+                "ssl.truststore.password=" + ca.password(),
+                ""));
+        return file;
+    }
+
+    /**
+     * Writes {@code clients/<user>-mtls.properties}: the mutual-TLS listener, the user's client
+     * certificate ({@code CN=<user>}) and the dev CA's truststore. Returns its path.
+     */
+    Path mutualTlsConfig(String user) throws IOException {
+        if (!passwords.containsKey(user) || user.equals(CONTROLLER)) {
+            throw new IllegalArgumentException("no user " + user + " on this broker; it has " + users());
+        }
+        Path file = dir.resolve("clients").resolve(user + "-mtls.properties");
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, String.join("\n",
+                "# " + user + "'s client settings for the dev broker's mutual-TLS listener (principal User:" + user + ")",
+                "bootstrap.servers=127.0.0.1:" + mtlsPort,
+                "security.protocol=SSL",
+                "ssl.keystore.location=" + dir.resolve("tls").resolve(user + "-client.p12"),
+                "ssl.keystore.type=PKCS12",
+                "ssl.keystore.password=" + ca.password(),
+                "ssl.key.password=" + ca.password(),
                 "ssl.truststore.location=" + ca.truststore(),
                 "ssl.truststore.type=PKCS12",
                 "ssl.truststore.password=" + ca.password(),

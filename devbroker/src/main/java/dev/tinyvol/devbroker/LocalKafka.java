@@ -165,6 +165,21 @@ public final class LocalKafka implements AutoCloseable {
         }
     }
 
+    /**
+     * As {@link #clientConfig}, for the secured broker's mutual-TLS listener: {@code user} logs in with
+     * a client certificate for {@code CN=user} (principal {@code User:user}), no password.
+     */
+    public Path mutualTlsConfig(String user) {
+        if (security == null) {
+            throw new IllegalStateException("this broker is not secured; start it with startSecured");
+        }
+        try {
+            return security.mutualTlsConfig(user);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public boolean isRunning() {
         return process != null && process.isAlive();
     }
@@ -434,7 +449,8 @@ public final class LocalKafka implements AutoCloseable {
         System.out.println("Kafka broker (KRaft, one node) at " + kafka.bootstrap() + ", data in " + kafka.dir());
         if (kafka.secured()) {
             System.out.println("SASL_SSL (SCRAM-SHA-512), StandardAuthorizer; client settings (--kafka-config):");
-            kafka.security.users().forEach(u -> System.out.println("  " + u + ": " + kafka.clientConfig(u)));
+            kafka.security.users().forEach(u -> System.out.println("  " + u + ": " + kafka.clientConfig(u) + "  (mutual TLS: "
+                    + kafka.mutualTlsConfig(u) + ")"));
         }
         kafka.process.waitFor();
     }

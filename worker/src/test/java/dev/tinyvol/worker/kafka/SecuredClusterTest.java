@@ -132,6 +132,40 @@ class SecuredClusterTest {
     }
 
     @Test
+    void aNodeLoggingInByCertificateIsTheSamePrincipalUnderTheSameAcls() {
+        // Mutual TLS: node-b's client certificate (CN=node-b) is User:node-b, with no password.
+        write("scheduler", Topics.requests("node-b"), null);
+        allowed("node-b (mTLS)", "read its own tinyvol.requests.node-b with a client certificate",
+                () -> readMtls("node-b", Topics.requests("node-b")));
+        refused("node-b (mTLS)", "read node-a's requests with a client certificate", TopicAuthorizationException.class,
+                () -> readMtls("node-b", Topics.requests("node-a")));
+    }
+
+    /** Reads {@code topic} from its start over the mutual-TLS listener until a record arrives (or a failure), up to 20 s. */
+    private static void readMtls(String user, String topic) {
+        Map<String, Object> props = new HashMap<>();
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(broker.mutualTlsConfig(user))) {
+            p.load(in);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        p.forEach((k, v) -> props.put((String) k, v));
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (System.nanoTime() < deadline) {
+                if (!consumer.poll(Duration.ofMillis(200)).isEmpty()) {
+                    return;
+                }
+            }
+            throw new AssertionError(user + " read nothing from " + topic + " in 20 s");
+        }
+    }
+
+    @Test
     void aWrongPasswordIsOneLineForTheCliAndStopsTheWorkerWithOneLine() throws Exception {
         Path wrong = tmp.resolve("wrong-password.properties");
         Properties p = properties("node-a");
