@@ -242,7 +242,8 @@ public final class WorkerSettings {
         out.append('\n');
         wrap(out, "Everything under kafka. goes to the Kafka clients unchanged (less the prefix): SASL, SSL, "
                 + "timeouts. The worker fixes what exactly-once processing needs (transactional id, read_committed, "
-                + "no auto-commit). kafka.bootstrap.servers is required.");
+                + "no auto-commit), and defaults fetch.max.wait.ms to 5000 (idle fetches are most of what a fleet "
+                + "costs its brokers; a new request is answered at once anyway). kafka.bootstrap.servers is required.");
         for (String[] k : KAFKA_EXAMPLES) {
             out.append(Boolean.parseBoolean(k[2]) ? "" : "#").append(KAFKA_PREFIX).append(k[0]).append('=').append(k[1])
                     .append('\n');
