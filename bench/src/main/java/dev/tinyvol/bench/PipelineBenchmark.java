@@ -50,6 +50,9 @@ public final class PipelineBenchmark {
     private LocalKafka kafka;
     private Process worker;
 
+    /** Extra lines for the worker's configuration ({@code --set KEY=VALUE}), to compare settings. */
+    private final List<String> workerSettings = new java.util.ArrayList<>();
+
     PipelineBenchmark(Path dir, int latencyRounds, int burst, int bigFiles) {
         this.dir = dir.toAbsolutePath().normalize();
         this.latencyRounds = latencyRounds;
@@ -62,19 +65,22 @@ public final class PipelineBenchmark {
         int rounds = 200;
         int burst = 5000;
         int big = 100_000;
+        List<String> settings = new java.util.ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--dir" -> dir = Path.of(args[++i]);
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--burst" -> burst = Integer.parseInt(args[++i]);
                 case "--big-files" -> big = Integer.parseInt(args[++i]);
+                case "--set" -> settings.add(args[++i]);
                 default -> {
-                    System.err.println("usage: bin/tinyvol-bench-pipeline [--dir D] [--rounds 200] [--burst 5000] [--big-files 100000|0]");
+                    System.err.println("usage: bin/tinyvol-bench-pipeline [--dir D] [--rounds 200] [--burst 5000] [--big-files 100000|0] [--set KEY=VALUE (a worker setting; repeatable)]");
                     System.exit(2);
                 }
             }
         }
         PipelineBenchmark bench = new PipelineBenchmark(dir, rounds, burst, big);
+        bench.workerSettings.addAll(settings);
         try {
             bench.run();
         } finally {
@@ -102,7 +108,10 @@ public final class PipelineBenchmark {
         Path volumes = dir.resolve("volumes");
         Path config = dir.resolve("worker.properties");
         Files.writeString(config, String.join("\n", "node=" + NODE, "cas.dir=" + cas, "volumes.dir=" + volumes,
-                "kafka.bootstrap.servers=" + kafka.bootstrap(), "max.buffered=10000", ""));
+                "kafka.bootstrap.servers=" + kafka.bootstrap(), "max.buffered=10000", String.join("\n", workerSettings), ""));
+        if (!workerSettings.isEmpty()) {
+            say("worker settings added: " + workerSettings);
+        }
         startWorker(config);
         try (TinyVolClient client = TinyVolClient.connect(Map.of("bootstrap.servers", kafka.bootstrap()))) {
             // 1. Latency of a 200-file assembly, each followed by its teardown; 20 warm-up pairs.
