@@ -295,7 +295,7 @@ public final class FleetBenchmark {
         System.out.println();
         System.out.printf(Locale.ROOT, "Fleet benchmark: %d nodes' topics, %d workers in %d JVMs, %d broker(s), %d cores, "
                 + "workers' fetch.max.wait.ms %s%n", nodes, workers, jvms, brokers, Runtime.getRuntime().availableProcessors(),
-                fetchWaitMs == null ? "500 (Kafka's default)" : fetchWaitMs);
+                fetchWaitMs == null ? "5000 (the worker's default)" : fetchWaitMs);
         table.forEach(System.out::println);
         Files.write(dir.resolve("fleet-bench.txt"), table);
     }
