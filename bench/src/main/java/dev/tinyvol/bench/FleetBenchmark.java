@@ -205,30 +205,27 @@ public final class FleetBenchmark {
             list.append(node(i)).append('\n');
         }
         Files.writeString(nodesFile, list);
-        long f0 = System.nanoTime();
-        String[] rollout = {"fleet", "assemble", "--bootstrap", bootstrap, "--nodes-file", nodesFile.toString(), "--ref", "sample",
-                "--volume", "web-1", "--timeout", "5m"};
-        var cli = dev.tinyvol.worker.cli.TinyVolCli.commandLine(rollout);
+        rollout(bootstrap, nodesFile, "web-1", "fleet assemble to " + workers + " nodes");
+        // Again, now that every worker has served a request (its JVM's code warm, its clients connected).
+        rollout(bootstrap, nodesFile, "web-2", "... and a second one (web-2)");
+    }
+
+    /** {@code tinyvol fleet assemble} of the sample to every node in {@code nodesFile}, timed; fails unless all succeed. */
+    private void rollout(String bootstrap, Path nodesFile, String volume, String what) {
+        String[] args = {"fleet", "assemble", "--bootstrap", bootstrap, "--nodes-file", nodesFile.toString(), "--ref", "sample",
+                "--volume", volume, "--timeout", "5m"};
+        var cli = dev.tinyvol.worker.cli.TinyVolCli.commandLine(args);
         java.io.StringWriter out = new java.io.StringWriter();
         cli.setOut(new java.io.PrintWriter(out, true));
-        int exit = cli.execute(rollout);
+        long f0 = System.nanoTime();
+        int exit = cli.execute(args);
         long rolled = ms(f0);
         long succeeded = out.toString().lines().filter(l -> l.contains("SUCCEEDED")).count();
-        row("fleet assemble to " + workers + " nodes", rolled + " ms", "exit " + exit + ", " + succeeded + " SUCCEEDED (200-file volume each)");
+        row(what, rolled + " ms", "exit " + exit + ", " + succeeded + " SUCCEEDED (200-file volume each)");
         if (exit != 0 || succeeded != workers) {
             System.out.println(out);
-            throw new IllegalStateException("the rollout did not succeed on every node");
+            throw new IllegalStateException("the rollout of " + volume + " did not succeed on every node");
         }
-        // Again, now that every worker has served a request (its JVM's code warm, its clients connected).
-        String[] again = rollout.clone();
-        again[again.length - 3] = "web-2";
-        var cli2 = dev.tinyvol.worker.cli.TinyVolCli.commandLine(again);
-        java.io.StringWriter out2 = new java.io.StringWriter();
-        cli2.setOut(new java.io.PrintWriter(out2, true));
-        long g0 = System.nanoTime();
-        int exit2 = cli2.execute(again);
-        row("... and a second one (web-2)", ms(g0) + " ms", "exit " + exit2 + ", " + out2.toString().lines()
-                .filter(l -> l.contains("SUCCEEDED")).count() + " SUCCEEDED");
     }
 
     private void startHosts(String bootstrap, Path sample) throws Exception {

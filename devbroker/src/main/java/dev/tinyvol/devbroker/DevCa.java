@@ -51,21 +51,7 @@ public final class DevCa {
      * {@code 127.0.0.1} and {@code localhost} (clients verify the host by default).
      */
     public Path issueServer(String name) throws IOException {
-        Path store = dir.resolve(name + ".p12");
-        if (Files.exists(store)) {
-            return store;
-        }
-        Path csr = dir.resolve(name + ".csr");
-        Path cert = dir.resolve(name + ".pem");
-        keytool("-genkeypair", "-alias", name, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
-                "-validity", "3650", "-keystore", store.toString());
-        keytool("-certreq", "-alias", name, "-file", csr.toString(), "-keystore", store.toString());
-        keytool("-gencert", "-rfc", "-alias", "ca", "-infile", csr.toString(), "-outfile", cert.toString(),
-                "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "3650", "-keystore", dir.resolve("ca.p12").toString());
-        keytool("-importcert", "-noprompt", "-alias", "ca", "-file", dir.resolve("ca.pem").toString(),
-                "-keystore", store.toString());
-        keytool("-importcert", "-alias", name, "-file", cert.toString(), "-keystore", store.toString());
-        return store;
+        return issue(name, "CN=localhost", "SAN=ip:127.0.0.1,dns:localhost");
     }
 
     /**
@@ -73,18 +59,22 @@ public final class DevCa {
      * {@code CN=<name>}: a client that authenticates by its certificate (mutual TLS).
      */
     public Path issueClient(String name) throws IOException {
-        Path store = dir.resolve(name + "-client.p12");
+        return issue(name + "-client", "CN=" + name, "EKU=clientAuth");
+    }
+
+    /** {@code <alias>.p12}: a new key, its certificate signed by this CA with {@code extension}, and the CA's. */
+    private Path issue(String alias, String subject, String extension) throws IOException {
+        Path store = dir.resolve(alias + ".p12");
         if (Files.exists(store)) {
             return store;
         }
-        String alias = name + "-client";
         Path csr = dir.resolve(alias + ".csr");
         Path cert = dir.resolve(alias + ".pem");
-        keytool("-genkeypair", "-alias", alias, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + name,
+        keytool("-genkeypair", "-alias", alias, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", subject,
                 "-validity", "3650", "-keystore", store.toString());
         keytool("-certreq", "-alias", alias, "-file", csr.toString(), "-keystore", store.toString());
         keytool("-gencert", "-rfc", "-alias", "ca", "-infile", csr.toString(), "-outfile", cert.toString(),
-                "-ext", "EKU=clientAuth", "-validity", "3650", "-keystore", dir.resolve("ca.p12").toString());
+                "-ext", extension, "-validity", "3650", "-keystore", dir.resolve("ca.p12").toString());
         keytool("-importcert", "-noprompt", "-alias", "ca", "-file", dir.resolve("ca.pem").toString(),
                 "-keystore", store.toString());
         keytool("-importcert", "-alias", alias, "-file", cert.toString(), "-keystore", store.toString());

@@ -1,8 +1,6 @@
 package dev.tinyvol.devbroker;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -47,26 +45,16 @@ public final class DevSecurity {
 
     /** Loads the users of {@code dir}, or creates them ({@code admin} and {@code users}) with a CA. */
     static DevSecurity prepare(Path dir, List<String> users) throws IOException {
-        Path file = dir.resolve("security.properties");
-        Properties saved = new Properties();
-        if (Files.exists(file)) {
-            try (InputStream in = Files.newInputStream(file)) {
-                saved.load(in);
-            }
-        } else {
-            saved.setProperty("store.password", secret());
-            try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
-                saved.setProperty("mtls.port", String.valueOf(free.getLocalPort()));
-            }
-            saved.setProperty("user." + CONTROLLER, secret());
-            saved.setProperty("user." + ADMIN, secret());
-            for (String user : users) {
-                saved.setProperty("user." + user, secret());
-            }
-            try (OutputStream out = Files.newOutputStream(file)) {
-                saved.store(out, "generated credentials of this dev broker (development and tests only)");
-            }
-        }
+        Properties saved = SavedProperties.loadOrCreate(dir.resolve("security.properties"),
+                "generated credentials of this dev broker (development and tests only)", p -> {
+                    p.setProperty("store.password", secret());
+                    p.setProperty("mtls.port", String.valueOf(LocalKafka.freePort()));
+                    p.setProperty("user." + CONTROLLER, secret());
+                    p.setProperty("user." + ADMIN, secret());
+                    for (String user : users) {
+                        p.setProperty("user." + user, secret());
+                    }
+                });
         Map<String, String> passwords = new LinkedHashMap<>();
         saved.stringPropertyNames().stream().filter(k -> k.startsWith("user.")).sorted()
                 .forEach(k -> passwords.put(k.substring("user.".length()), saved.getProperty(k)));

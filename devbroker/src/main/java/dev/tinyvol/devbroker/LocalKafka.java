@@ -60,18 +60,8 @@ public final class LocalKafka implements AutoCloseable {
         }
         try {
             Files.createDirectories(dir);
-            Properties meta = new Properties();
-            try (InputStream in = Files.newInputStream(this.dir.resolve("data/meta.properties"))) {
-                meta.load(in);
-            }
-            LocalKafka broker = new LocalKafka(dir.toAbsolutePath(), freePort(), controllerPort, null, nodeId,
-                    meta.getProperty("cluster.id"));
-            broker.writeConfig();
-            if (!Files.exists(dir.resolve("data/meta.properties"))) {
-                broker.format();
-            }
-            broker.startProcess();
-            return broker;
+            String clusterId = SavedProperties.load(this.dir.resolve("data/meta.properties")).getProperty("cluster.id");
+            return new LocalKafka(dir.toAbsolutePath(), freePort(), controllerPort, null, nodeId, clusterId).launch();
         } catch (IOException e) {
             throw new UncheckedIOException("starting broker " + nodeId + " in " + dir, e);
         }
@@ -107,30 +97,16 @@ public final class LocalKafka implements AutoCloseable {
     private static LocalKafka start(Path dir, int port, List<String> securedUsers) {
         try {
             Files.createDirectories(dir);
-            Path ports = dir.resolve("ports.properties");
-            Properties saved = new Properties();
-            if (Files.exists(ports)) {
-                try (InputStream in = Files.newInputStream(ports)) {
-                    saved.load(in);
-                }
-            } else {
-                saved.setProperty("port", String.valueOf(port == 0 ? freePort() : port));
-                saved.setProperty("controller.port", String.valueOf(freePort()));
-                try (var out = Files.newOutputStream(ports)) {
-                    saved.store(out, "ports of this local broker; kept so a restart comes back where clients expect it");
-                }
-            }
+            Properties saved = SavedProperties.loadOrCreate(dir.resolve("ports.properties"),
+                    "ports of this local broker; kept so a restart comes back where clients expect it", p -> {
+                        p.setProperty("port", String.valueOf(port == 0 ? freePort() : port));
+                        p.setProperty("controller.port", String.valueOf(freePort()));
+                    });
             Path home = dir.toAbsolutePath();
             DevSecurity security = securedUsers != null || DevSecurity.present(home)
                     ? DevSecurity.prepare(home, securedUsers == null ? List.of() : securedUsers) : null;
-            LocalKafka kafka = new LocalKafka(home, Integer.parseInt(saved.getProperty("port")),
-                    Integer.parseInt(saved.getProperty("controller.port")), security);
-            kafka.writeConfig();
-            if (!Files.exists(dir.resolve("data/meta.properties"))) {
-                kafka.format();
-            }
-            kafka.startProcess();
-            return kafka;
+            return new LocalKafka(home, Integer.parseInt(saved.getProperty("port")),
+                    Integer.parseInt(saved.getProperty("controller.port")), security).launch();
         } catch (IOException e) {
             throw new UncheckedIOException("starting the local Kafka broker in " + dir, e);
         }
@@ -259,6 +235,16 @@ public final class LocalKafka implements AutoCloseable {
     @Override
     public void close() {
         stop();
+    }
+
+    /** Writes the configuration, formats the storage on first use, and starts the process. */
+    private LocalKafka launch() throws IOException {
+        writeConfig();
+        if (!Files.exists(dir.resolve("data/meta.properties"))) {
+            format();
+        }
+        startProcess();
+        return this;
     }
 
     private void writeConfig() throws IOException {
@@ -416,7 +402,7 @@ public final class LocalKafka implements AutoCloseable {
         return text.length() > 2000 ? text.substring(text.length() - 2000) : text;
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }

@@ -79,7 +79,10 @@ final class AclsCommand implements Callable<Integer> {
                 throw new ClientFailure("KAFKA_NOT_AUTHORIZED", "this principal may not alter ACLs (that needs ALTER on "
                         + "the cluster); run it with an admin's credentials (--kafka-config)", cause);
             }
-            throw new ClientFailure("KAFKA_ACLS_FAILED", "creating the ACLs failed: " + cause.getMessage(), cause);
+            // A refused password or certificate is said as such, not hidden under "creating the ACLs failed".
+            ClientFailure known = dev.tinyvol.client.KafkaFailures.classify(cause);
+            throw known != null ? known : new ClientFailure("KAFKA_ACLS_FAILED", "creating the ACLs failed: "
+                    + cause.getMessage(), cause);
         } catch (TimeoutException e) {
             throw new ClientFailure("KAFKA_UNREACHABLE", "the cluster did not answer within " + kafka.connectTimeout.toSeconds()
                     + " s; check --bootstrap and that the brokers run", e);

@@ -118,6 +118,8 @@ public final class TinyVolCli implements Runnable {
             String code;
             String message;
             String path = null;
+            // Settings, TLS, credentials or ACLs, through whichever client or wrapper: said as such, not "a defect".
+            dev.tinyvol.client.ClientFailure kafkaFailure = dev.tinyvol.client.KafkaFailures.classify(e);
             if (e instanceof TinyVolException t) {
                 code = t.code().name();
                 message = oneLine(t.getMessage());
@@ -128,11 +130,9 @@ public final class TinyVolCli implements Runnable {
                 code = t.code().name();
                 message = oneLine(t.getMessage());
                 path = t.path();
-            } else if (dev.tinyvol.client.KafkaFailures.classify(e) != null) {
-                // Settings, TLS, credentials or ACLs, through whichever client or wrapper: say which, not "a defect".
-                dev.tinyvol.client.ClientFailure f = dev.tinyvol.client.KafkaFailures.classify(e);
-                code = f.code();
-                message = oneLine(f.getMessage());
+            } else if (kafkaFailure != null) {
+                code = kafkaFailure.code();
+                message = oneLine(kafkaFailure.getMessage());
             } else if (e instanceof dev.tinyvol.client.ClientFailure f) {
                 code = f.code();
                 message = oneLine(f.getMessage());

@@ -127,7 +127,20 @@ public final class WorkerSettings {
             null, "none: spans are made but not exported", "http://otel-collector:4318/v1/traces", "Where the worker sends "
                     + "its spans (OTLP over HTTP, protobuf). A request continues the trace of its traceparent header either "
                     + "way: traceId is in its log lines and its result carries traceparent.",
-            Setting.Validator.pattern(Pattern.compile("https?://\\S+"), "is not an http:// or https:// URL"), false);
+            WorkerSettings::problemWithHttpUrl, false);
+
+    /** What the OTLP exporter would refuse at start, said here with the key's name instead. */
+    private static String problemWithHttpUrl(String value) {
+        try {
+            java.net.URI uri = new java.net.URI(value);
+            if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null) {
+                return null;
+            }
+        } catch (java.net.URISyntaxException e) {
+            // said below
+        }
+        return "\"" + value + "\" is not an http:// or https:// URL with a host, e.g. http://otel-collector:4318/v1/traces";
+    }
 
     /** Every declared setting, in documentation order. */
     public static final List<Setting<?>> ALL = List.of(NODE, CAS_DIR, VOLUMES_DIR, HTTP_HOST, HTTP_PORT, CONCURRENCY,

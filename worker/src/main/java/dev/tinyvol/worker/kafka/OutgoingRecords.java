@@ -1,10 +1,12 @@
 package dev.tinyvol.worker.kafka;
 
+import dev.tinyvol.client.RequestTracing;
 import dev.tinyvol.messages.event.Result;
 import dev.tinyvol.messages.event.ResultCodec;
 import dev.tinyvol.worker.config.WorkerConfig;
 import dev.tinyvol.worker.node.Outcome;
 import dev.tinyvol.worker.node.ResultBuilder;
+import dev.tinyvol.worker.tracing.Tracing;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
@@ -43,22 +45,15 @@ final class OutgoingRecords {
             Result result = answer.result();
             List<org.apache.kafka.common.header.Header> headers = new java.util.ArrayList<>(List.of(header("requestId", result.requestId())));
             if (slot.traceparent != null) {
-                headers.add(header("traceparent", slot.traceparent)); // the request's span: the result is in its trace
+                headers.add(header(RequestTracing.HEADER, slot.traceparent)); // the request's span: the result is in its trace
             }
             return new Outgoing(outcome, new ProducerRecord<>(config.resultsTopic(), null,
                     result.key().getBytes(StandardCharsets.UTF_8), ResultCodec.encode(result), headers));
         }
         ConsumerRecord<byte[], byte[]> r = slot.record;
         String reason = ((Outcome.DeadLetter) outcome).reason();
-        // Logged on the polling thread, outside the record's span: its trace id is put in the MDC here.
-        String traceId = dev.tinyvol.client.RequestTracing.traceId(slot.traceparent);
-        if (traceId != null) {
-            org.slf4j.MDC.put(dev.tinyvol.worker.tracing.Tracing.MDC_TRACE_ID, traceId);
-        }
-        try {
+        try (Tracing.Scope logged = Tracing.logAsTraceOf(slot.traceparent)) {
             LOG.warn("dead-lettered {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), reason);
-        } finally {
-            org.slf4j.MDC.remove(dev.tinyvol.worker.tracing.Tracing.MDC_TRACE_ID);
         }
         List<org.apache.kafka.common.header.Header> headers = new java.util.ArrayList<>(List.of(
                 header("tinyvol.dlq.reason", reason),
@@ -68,7 +63,7 @@ final class OutgoingRecords {
                 header("tinyvol.dlq.node", config.node()),
                 header("tinyvol.dlq.time", clock.instant().toString())));
         if (slot.traceparent != null) {
-            headers.add(header("traceparent", slot.traceparent));
+            headers.add(header(RequestTracing.HEADER, slot.traceparent));
         }
         return new Outgoing(outcome, new ProducerRecord<>(config.deadLetterTopic(), null, r.key(), r.value(), headers));
     }

@@ -112,7 +112,6 @@ public final class SharedPulls implements AutoCloseable {
                     PullReport report = puller.pull(image, ref, platform, Progress.NONE);
                     span.tag("tinyvol.pulled_layers", String.valueOf(report.pulledLayers()))
                             .tag("tinyvol.pulled_bytes", String.valueOf(report.pulledBytes()));
-                    span.end();
                     if (!report.cached()) {
                         onPulled.accept(image, report);
                     }
@@ -120,9 +119,10 @@ public final class SharedPulls implements AutoCloseable {
                     mine.complete(report);
                 } catch (RuntimeException | Error e) {
                     span.error(e);
-                    span.end();
                     running.remove(key, mine);
                     mine.completeExceptionally(e);
+                } finally {
+                    span.end();
                 }
             });
         } catch (java.util.concurrent.RejectedExecutionException e) {

@@ -38,7 +38,6 @@ public final class Tracing implements AutoCloseable {
 
     /** The MDC key of the trace id. */
     public static final String MDC_TRACE_ID = "traceId";
-    private static final String HEADER = "traceparent";
 
     private final Tracer tracer;
     private final Propagator propagator;
@@ -123,19 +122,34 @@ public final class Tracing implements AutoCloseable {
     public String traceparent(Span span) {
         Map<String, String> carrier = new HashMap<>();
         propagator.inject(span.context(), carrier, Map::put);
-        return carrier.get(HEADER);
+        return carrier.get(dev.tinyvol.client.RequestTracing.HEADER);
     }
 
     /** Makes {@code span} current on this thread, with its trace id in the MDC, until closed. */
     public Scope open(Span span) {
         Tracer.SpanInScope inScope = tracer.withSpan(span);
-        String before = MDC.get(MDC_TRACE_ID);
-        String traceId = span.context().traceId();
-        if (traceId != null && !traceId.isEmpty()) {
-            MDC.put(MDC_TRACE_ID, traceId);
-        }
+        Scope logged = logAs(span.context().traceId());
         return () -> {
             inScope.close();
+            logged.close();
+        };
+    }
+
+    /**
+     * Puts the trace id of {@code traceparent} in this thread's MDC until closed, for lines about a
+     * record logged outside its span (the dead-letter line, on the polling thread).
+     */
+    public static Scope logAsTraceOf(String traceparent) {
+        return logAs(dev.tinyvol.client.RequestTracing.traceId(traceparent));
+    }
+
+    private static Scope logAs(String traceId) {
+        if (traceId == null || traceId.isEmpty()) {
+            return () -> { };
+        }
+        String before = MDC.get(MDC_TRACE_ID);
+        MDC.put(MDC_TRACE_ID, traceId);
+        return () -> {
             if (before == null) {
                 MDC.remove(MDC_TRACE_ID);
             } else {

@@ -135,34 +135,11 @@ class SecuredClusterTest {
     void aNodeLoggingInByCertificateIsTheSamePrincipalUnderTheSameAcls() {
         // Mutual TLS: node-b's client certificate (CN=node-b) is User:node-b, with no password.
         write("scheduler", Topics.requests("node-b"), null);
+        Map<String, Object> certificate = load(broker.mutualTlsConfig("node-b"));
         allowed("node-b (mTLS)", "read its own tinyvol.requests.node-b with a client certificate",
-                () -> readMtls("node-b", Topics.requests("node-b")));
+                () -> assertTrue(read(certificate, Topics.requests("node-b"), null), "node-b read nothing from its topic"));
         refused("node-b (mTLS)", "read node-a's requests with a client certificate", TopicAuthorizationException.class,
-                () -> readMtls("node-b", Topics.requests("node-a")));
-    }
-
-    /** Reads {@code topic} from its start over the mutual-TLS listener until a record arrives (or a failure), up to 20 s. */
-    private static void readMtls(String user, String topic) {
-        Map<String, Object> props = new HashMap<>();
-        Properties p = new Properties();
-        try (InputStream in = Files.newInputStream(broker.mutualTlsConfig(user))) {
-            p.load(in);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        p.forEach((k, v) -> props.put((String) k, v));
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            TopicPartition tp = new TopicPartition(topic, 0);
-            consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (System.nanoTime() < deadline) {
-                if (!consumer.poll(Duration.ofMillis(200)).isEmpty()) {
-                    return;
-                }
-            }
-            throw new AssertionError(user + " read nothing from " + topic + " in 20 s");
-        }
+                () -> read(certificate, Topics.requests("node-a"), null));
     }
 
     @Test
@@ -178,6 +155,12 @@ class SecuredClusterTest {
         assertEquals(1, run.exit(), run.err());
         assertEquals(1, run.err().strip().lines().count(), run.err());
         assertTrue(run.err().startsWith("tinyvol: KAFKA_AUTHENTICATION: the broker refused the credentials"), run.err());
+        // The same for the command that creates ACLs, whose other failures have codes of their own.
+        CliTest.Run acls = CliTest.tinyvol("acls", "--node", "node-a", "--apply", "--kafka-config", wrong);
+        System.out.println("wrong password, acls --apply: exit " + acls.exit() + ": " + acls.err().strip());
+        assertEquals(1, acls.exit(), acls.err());
+        assertEquals(1, acls.err().strip().lines().count(), acls.err());
+        assertTrue(acls.err().startsWith("tinyvol: KAFKA_AUTHENTICATION: "), acls.err());
 
         String log = workerProcess("node-a-wrong-password", wrong);
         System.out.println("wrong password, worker: " + errors(log));
@@ -236,9 +219,16 @@ class SecuredClusterTest {
         }
     }
 
-    /** Reads {@code topic} (in {@code group}, or assigned without one) until a record or a failure, up to 20 s. */
     private static void read(String user, String topic, String group) {
-        Map<String, Object> props = settings(user);
+        read(settings(user), topic, group);
+    }
+
+    /**
+     * Reads {@code topic} with these client settings (in {@code group}, or assigned without one) until
+     * a record or a failure, up to 20 s; true if it read a record.
+     */
+    private static boolean read(Map<String, Object> settings, String topic, String group) {
+        Map<String, Object> props = new HashMap<>(settings);
         if (group != null) {
             props.put("group.id", group);
         }
@@ -253,9 +243,10 @@ class SecuredClusterTest {
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             while (System.nanoTime() < deadline) {
                 if (!consumer.poll(Duration.ofMillis(200)).isEmpty()) {
-                    return;
+                    return true;
                 }
             }
+            return false;
         }
     }
 
@@ -293,10 +284,7 @@ class SecuredClusterTest {
         Path config = tmp.resolve(node + ".properties");
         StringBuilder text = new StringBuilder("node=" + node + "\ncas.dir=" + tmp.resolve(node + "/cas") + "\nvolumes.dir="
                 + tmp.resolve(node + "/volumes") + "\nhttp.port=0\ntopics.create=false\n");
-        Properties kafka = new Properties();
-        try (InputStream in = Files.newInputStream(clientConfig)) {
-            kafka.load(in);
-        }
+        Properties kafka = loadProperties(clientConfig);
         kafka.stringPropertyNames().forEach(k -> text.append("kafka.").append(k).append('=')
                 .append(kafka.getProperty(k).replace("\\", "\\\\")).append('\n'));
         Files.writeString(config, text);
@@ -318,14 +306,23 @@ class SecuredClusterTest {
     }
 
     private static Map<String, Object> settings(String user) {
+        return load(broker.clientConfig(user));
+    }
+
+    /** A client properties file as the settings map Kafka's clients take. */
+    private static Map<String, Object> load(Path file) {
         Map<String, Object> map = new HashMap<>();
-        properties(user).forEach((k, v) -> map.put((String) k, v));
+        loadProperties(file).forEach((k, v) -> map.put((String) k, v));
         return map;
     }
 
     private static Properties properties(String user) {
+        return loadProperties(broker.clientConfig(user));
+    }
+
+    private static Properties loadProperties(Path file) {
         Properties p = new Properties();
-        try (InputStream in = Files.newInputStream(broker.clientConfig(user))) {
+        try (InputStream in = Files.newInputStream(file)) {
             p.load(in);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);

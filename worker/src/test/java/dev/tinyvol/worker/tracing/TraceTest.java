@@ -175,6 +175,22 @@ class TraceTest {
             assertEquals("4bf92f3577b34da6a3ce929d0e0e4736", RequestTracing.traceId(seen[0]));
             assertFalse(seen[0].contains("00f067aa0ba902b7"), "a span of the worker's own, not the sender's: " + seen[0]);
 
+            // A traceparent that is not one is ignored: the request is answered, in a trace of the worker's own.
+            Request garbled = new Request(1, UUID.randomUUID().toString(), null, Action.LIST, node, null, null, null,
+                    RequestOptions.DEFAULTS, null, null);
+            sender.sendAsync(Topics.requests(node), garbled, "00-not-a-trace-id-01").get(30, TimeUnit.SECONDS);
+            String[] fresh = new String[1];
+            Result[] answered = new Result[1];
+            results.readReceived(Duration.ofSeconds(60), r -> {
+                if (r.result().requestId().equals(garbled.requestId())) {
+                    fresh[0] = r.traceparent();
+                    answered[0] = r.result();
+                }
+            }, r -> r.requestId().equals(garbled.requestId()));
+            assertNotNull(answered[0], "a request with a garbled traceparent is answered");
+            assertEquals(Status.SUCCEEDED, answered[0].status());
+            assertNotNull(RequestTracing.traceId(fresh[0]), "its result has a valid traceparent of a new trace: " + fresh[0]);
+
             // A record nobody can answer goes to the dead-letter topic, still in its trace.
             try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(Map.of("bootstrap.servers",
                     TestKafka.bootstrap()), new org.apache.kafka.common.serialization.ByteArraySerializer(),
