@@ -22,13 +22,11 @@ public final class WorkerSettings {
     }
 
     public static final String KAFKA_PREFIX = "kafka.";
-    private static final Pattern NODE_PATTERN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
-
     public static final Setting<String> NODE = new Setting<>("node", Setting.Type.STRING, null, null, "node-001",
-            "This node's id (required). It names the node's topics (tinyvol.requests.<node>, .dlq), its consumer "
-                    + "group and its transactional id: start one worker per node id; a second one takes over from the first.",
-            Setting.Validator.pattern(NODE_PATTERN, "must start with a letter or digit and hold only letters, digits, "
-                    + "'.', '_' and '-' (at most 200): it names Kafka topics"), true);
+            "This node's id (required): letters, digits, '.' and '-', at most 200, not ending in '.dlq'. It names the "
+                    + "node's topics (tinyvol.requests.<node>, .dlq), its consumer group and its transactional id: start "
+                    + "one worker per node id; a second one takes over from the first.",
+            dev.tinyvol.messages.NodeIds::problemWith, true);
     public static final Setting<Path> CAS_DIR = new Setting<>("cas.dir", Setting.Type.PATH, null, null,
             "/var/lib/tinyvol/cas", "The content-addressed store (required; created if missing).",
             Setting.Validator.any(), true);

@@ -2,9 +2,16 @@ package dev.tinyvol.worker.cli;
 
 import static dev.tinyvol.worker.cli.CliTest.tinyvol;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tinyvol.client.Acls;
+import dev.tinyvol.messages.NodeIds;
+import dev.tinyvol.messages.event.Topics;
 import dev.tinyvol.worker.testing.TestKafka;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.internals.Topic;
+import org.apache.kafka.common.resource.ResourceType;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -36,6 +43,43 @@ class AclsCommandTest {
 
         assertEquals(2, tinyvol("acls").exit(), "--node or --scheduler");
         assertEquals(2, tinyvol("acls", "--node", "node-1", "--principal", "node-1").exit(), "TYPE:NAME");
+    }
+
+    /**
+     * Issue 20, item 6: {@code acls --node a} granted WRITE on {@code tinyvol.requests.a.dlq}, the request
+     * topic of a node named {@code a.dlq}. Such an id is refused now, and no topic a node's ACLs name is
+     * another valid node's topic as Kafka itself compares names ({@code Topic.hasCollision}: '.' = '_').
+     */
+    @Test
+    void noNodesAclsNameAnotherNodesTopic() {
+        CliTest.Run suffixed = tinyvol("acls", "--node", "a.dlq");
+        assertEquals(2, suffixed.exit(), suffixed.err());
+        assertTrue(suffixed.err().contains("node \"a\"'s dead-letter topic"), suffixed.err());
+        CliTest.Run underscore = tinyvol("acls", "--node", "a_b");
+        assertEquals(2, underscore.exit(), underscore.err());
+        assertTrue(underscore.err().contains("'.' and '_'"), underscore.err());
+
+        List<String> nodes = List.of("a", "a.b", "a-b", "a.dlqx", "dlq", "a.d", "a.dl", "b.a", "a.b.dlq-x");
+        for (String node : nodes) {
+            for (AclBinding acl : Acls.forNode(node, "User:" + node)) {
+                if (acl.pattern().resourceType() != ResourceType.TOPIC
+                        || !acl.pattern().name().startsWith(Topics.REQUESTS_PREFIX)) {
+                    continue;
+                }
+                for (String other : nodes) {
+                    if (other.equals(node)) {
+                        continue;
+                    }
+                    for (String theirs : List.of(Topics.requests(other), Topics.deadLetters(other))) {
+                        assertFalse(Topic.hasCollision(acl.pattern().name(), theirs),
+                                "node " + node + "'s ACL on " + acl.pattern().name() + " reaches node " + other + "'s " + theirs);
+                    }
+                }
+                // And the topic is not the request topic of any id the worker would accept.
+                String rest = acl.pattern().name().substring(Topics.REQUESTS_PREFIX.length());
+                assertTrue(rest.equals(node) || !NodeIds.isValid(rest), rest + " would be a node whose requests " + node + " may write");
+            }
+        }
     }
 
     @Test

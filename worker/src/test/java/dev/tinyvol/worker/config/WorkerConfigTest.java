@@ -58,7 +58,7 @@ class WorkerConfigTest {
         assertEquals("kafka.bootstrap.servers", assertThrows(ConfigException.class, () -> WorkerConfig.from(noKafka, Map.of())).key());
 
         for (String[] bad : new String[][] {{"concurrency", "lots"}, {"concurrency", "0"}, {"http.port", "70000"},
-                {"retry.backoff", "soon"}, {"topics.create", "yes"}, {"node", "../x"}, {"node", "a b"},
+                {"retry.backoff", "soon"}, {"topics.create", "yes"}, {"node", "../x"}, {"node", "a b"}, {"node", "a.dlq"}, {"node", "a_b"},
                 {"tracing.otlp.endpoint", "collector:4318"}, {"tracing.otlp.endpoint", "http://[bad"},
                 {"tracing.otlp.endpoint", "ftp://collector/v1/traces"}}) {
             Properties p = minimal();
