@@ -24,8 +24,18 @@ final class RebalanceHandler implements ConsumerRebalanceListener {
     private final CountDownLatch assigned;
     private final AtomicInteger takenAway = new AtomicInteger();
 
-    /** @param assigned counted down at the first assignment (readiness waits for it) */
-    RebalanceHandler(Ledger ledger, ResultPublishing publishing, Duration flushBound, CountDownLatch assigned) {
+    private final java.util.function.Function<java.util.Set<TopicPartition>,
+            java.util.Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata>> committed;
+
+    /**
+     * @param assigned  counted down at the first assignment (readiness waits for it)
+     * @param committed the group's committed offsets (the consumer's {@code committed}), whose metadata
+     *                  lists the records past the offset that were answered already
+     */
+    RebalanceHandler(Ledger ledger, ResultPublishing publishing, Duration flushBound, CountDownLatch assigned,
+                     java.util.function.Function<java.util.Set<TopicPartition>,
+                             java.util.Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata>> committed) {
+        this.committed = committed;
         this.ledger = ledger;
         this.publishing = publishing;
         this.flushBound = flushBound;
@@ -59,8 +69,32 @@ final class RebalanceHandler implements ConsumerRebalanceListener {
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
         if (!partitions.isEmpty()) {
             LOG.info("assigned {}", partitions);
+            // Records past the committed offset may have been answered out of order: read which, before
+            // the first of them is read again.
+            var offsets = committedOffsets(partitions);
+            for (TopicPartition tp : partitions) {
+                ledger.assigned(tp, offsets.get(tp));
+            }
         }
         assigned.countDown();
+    }
+
+    /**
+     * The committed offsets, tried a few times (a broker restarting); failing for good fails the poll,
+     * and the loop stops naming the cause rather than answering anything twice.
+     */
+    private java.util.Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committedOffsets(
+            Collection<TopicPartition> partitions) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return committed.apply(new java.util.HashSet<>(partitions));
+            } catch (org.apache.kafka.common.errors.RetriableException e) {
+                if (attempt == 6) {
+                    throw e;
+                }
+                LOG.warn("reading the committed offsets of {} failed ({}); trying again", partitions, e.getMessage());
+            }
+        }
     }
 
     private void drop(Collection<TopicPartition> partitions) {

@@ -206,7 +206,10 @@ final class ResultPublisher implements AutoCloseable {
         clearDoubt();
         boolean published = batch.offsets().entrySet().stream().allMatch(e -> {
             OffsetAndMetadata c = committed.get(e.getKey());
-            return c != null && c.offset() >= e.getValue().offset();
+            // Each batch answers at least one more record, so its commit point differs from the one before:
+            // the offset moved on, or the same offset lists more answered records past it.
+            return c != null && (c.offset() > e.getValue().offset() || (c.offset() == e.getValue().offset()
+                    && java.util.Objects.equals(c.metadata(), e.getValue().metadata())));
         });
         LOG.info("the transaction in doubt was {}", published ? "committed" : "aborted; its results go again");
         return published ? Outcome.COMMITTED : Outcome.RETRY;

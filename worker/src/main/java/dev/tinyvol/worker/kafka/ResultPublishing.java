@@ -16,9 +16,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns what has finished at the head of each partition into one batch (results and the offsets
- * they cover), hands it to the {@link ResultPublisher}, and settles the outcome: committed slots
- * leave the ledger and are counted; a batch to retry waits a moment; a batch in doubt is the only one
+ * Turns what has finished in each partition into one batch (results, and per partition the offset
+ * of its first record still unanswered with the answered ones past it: {@link Ledger#commitPoint}),
+ * hands it to the {@link ResultPublisher}, and settles the outcome: committed slots are marked
+ * answered in the ledger and counted; a batch to retry waits a moment; a batch in doubt is the only one
  * retried until it settles. Knows nothing of polling. Called from the polling thread only.
  */
 final class ResultPublishing {
@@ -69,7 +70,7 @@ final class ResultPublishing {
             settle(publisher.resume(), inFlight);
             return;
         }
-        Map<TopicPartition, List<Slot>> ready = ledger.completedHeads();
+        Map<TopicPartition, List<Slot>> ready = ledger.publishable();
         if (ready.isEmpty()) {
             return;
         }
@@ -82,8 +83,7 @@ final class ResultPublishing {
                 records.add(out.record());
                 sent.add(out);
             }
-            List<Slot> done = e.getValue();
-            offsets.put(e.getKey(), new OffsetAndMetadata(done.get(done.size() - 1).record.offset() + 1));
+            offsets.put(e.getKey(), ledger.commitPoint(e.getKey(), e.getValue()));
         }
         settle(publisher.publish(new ResultPublisher.Batch(records, offsets), group.get()), new InFlight(ready, sent));
     }

@@ -14,6 +14,11 @@ final class Slot {
     final CompletableFuture<Outcome> outcome;
     /** The W3C traceparent of the request's span, sent on its result; null without tracing. */
     final String traceparent;
+    /**
+     * Its result is in a committed transaction (set by the polling thread after the commit), or it was
+     * answered before this worker read it (the committed offset's metadata said so).
+     */
+    boolean published;
 
     Slot(ConsumerRecord<byte[], byte[]> record, Request request, CompletableFuture<Outcome> outcome) {
         this(record, request, outcome, null);

@@ -30,10 +30,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The node's consume → execute → publish loop. One thread owns the consumer and the producer: it
  * polls, hands each request to the {@link KeyedScheduler} (concurrent across volumes, in order within
- * one), and every pass publishes the results that have completed at the head of each partition,
- * together with the offsets they cover, in one short transaction ({@link ResultPublishing},
- * {@link ResultPublisher}). A slow request holds back only the results behind it in its partition;
- * the thread never waits for work, so the consumer stays in its group however long an assembly takes,
+ * one), and every pass publishes the results that have completed, with each partition's commit
+ * point (its first unanswered offset and the answered ones past it, {@link Ledger}), in one short
+ * transaction ({@link ResultPublishing}, {@link ResultPublisher}). A slow request holds back no
+ * other result; the thread never waits for work, so the consumer stays in its group however long an assembly takes,
  * and when too much is buffered it pauses the partitions and goes on polling ({@link Backpressure}).
  * Rebalances: {@link RebalanceHandler}. The clients come from {@link WorkerClients}, so tests can drive
  * the loop with kafka-clients' mocks.
@@ -163,12 +163,13 @@ public final class WorkerLoop implements Runnable {
             }
             ResultPublishing publishing = new ResultPublishing(ledger, outgoing, publisher, metrics, c::groupMetadata);
             rebalance = new RebalanceHandler(ledger, publishing, Duration.ofMillis(Math.min(10_000,
-                    config.shutdownGrace().toMillis())), assigned);
+                    config.shutdownGrace().toMillis())), assigned,
+                    partitions -> c.committed(partitions, Duration.ofSeconds(10)));
             c.subscribe(List.of(config.requestsTopic()), rebalance);
             LOG.info("node {} consuming {} → {}", config.node(), config.requestsTopic(), config.resultsTopic());
             while (running) {
                 try {
-                    for (ConsumerRecord<byte[], byte[]> record : c.poll(ledger.size() == 0 ? IDLE_POLL : POLL)) {
+                    for (ConsumerRecord<byte[], byte[]> record : c.poll(ledger.unanswered() == 0 ? IDLE_POLL : POLL)) {
                         dispatch(record);
                     }
                 } catch (WakeupException e) {
@@ -235,6 +236,16 @@ public final class WorkerLoop implements Runnable {
      */
     private void dispatch(ConsumerRecord<byte[], byte[]> record) {
         TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+        if (ledger.answeredBefore(tp, record.offset())) {
+            // Its result was published out of order before a restart or rebalance: a slot, so the
+            // committed offset can move past it, but nothing is done or published again.
+            LOG.debug("{}-{}@{} was answered before (the committed offset's metadata lists it)", record.topic(),
+                    record.partition(), record.offset());
+            Slot answered = new Slot(record, null, CompletableFuture.completedFuture(null));
+            answered.published = true;
+            ledger.add(tp, answered);
+            return;
+        }
         io.micrometer.tracing.Span span = tracing.startRequest(name -> header(record, name));
         RequestHandler.Parsed parsed;
         try (Tracing.Scope scope = tracing.open(span)) {
@@ -296,15 +307,15 @@ public final class WorkerLoop implements Runnable {
     /** On stop: no more polling; wait for running work up to the grace period, publish it, abandon the rest. */
     private void drain(ResultPublishing publishing) {
         long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
-        while (ledger.size() > 0 && System.nanoTime() - deadline < 0) {
+        while (ledger.unanswered() > 0 && System.nanoTime() - deadline < 0) {
             publishing.publishCompleted();
-            if (ledger.size() > 0) {
+            if (ledger.unanswered() > 0) {
                 sleep(10);
             }
         }
-        if (ledger.size() > 0) {
+        if (ledger.unanswered() > 0) {
             LOG.warn("stopping with {} requests unfinished after {}: they were not committed and will be read again",
-                    ledger.size(), config.shutdownGrace());
+                    ledger.unanswered(), config.shutdownGrace());
         }
         LOG.info("stopped cleanly");
     }
