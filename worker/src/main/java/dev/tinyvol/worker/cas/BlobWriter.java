@@ -77,12 +77,14 @@ public final class BlobWriter implements AutoCloseable {
             PosixFiles.chmod(part, mode); // after chown, which clears setuid/setgid
             PosixFiles.setModifiedTime(part, Cas.BLOB_MTIME);
             String shard = key.digest().substring(0, 2);
-            if (shards.add(shard)) {
+            if (!shards.contains(shard)) {
+                // Made before it is marked made: a thread that finds the mark renames into it at once.
                 try {
                     objects.mkdir(shard, 0755);
                 } catch (FileAlreadyExistsException exists) {
                     // the usual case
                 }
+                shards.add(shard);
             }
             try {
                 tmp.rename(name, objects, Cas.instanceName(key), DirFd.RenameMode.NO_REPLACE);
