@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
                 + "instances, symlinks created, all in a staging directory that is renamed into place when whole. "
                 + "Where a link is impossible (the CAS on another filesystem, a blob at its link limit) the file "
                 + "is copied with a warning, or the assembly fails with --no-copy-fallback. Assembling the "
-                + "manifest a volume already holds changes nothing."})
+                + "manifest a volume already holds changes nothing. The volumes directory is created if missing."})
 final class AssembleCommand implements Callable<Integer> {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AssembleCommand.class);
@@ -65,7 +65,7 @@ final class AssembleCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         AssemblyReport report;
-        try (VolumeService service = node.open(cas);
+        try (VolumeService service = node.openCreating(cas);
              ConsoleProgress progress = new ConsoleProgress(err, !output.json)) {
             long t0 = System.nanoTime();
             Manifest m = manifest.load(service.cas());

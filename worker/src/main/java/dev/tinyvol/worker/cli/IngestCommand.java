@@ -57,6 +57,12 @@ final class IngestCommand implements Callable<Integer> {
             default -> throw new CommandLine.ParameterException(spec.commandLine(), "--format must be v1 or v2, not " + format);
         };
         PrintWriter out = spec.commandLine().getOut();
+        if (!java.nio.file.Files.isDirectory(source)) {
+            // Said before the CAS is created, so a mistyped source leaves no empty CAS behind.
+            throw new dev.tinyvol.worker.errors.TinyVolException(dev.tinyvol.worker.errors.ErrorCode.INVALID_PATH,
+                    source.toString(), source + (java.nio.file.Files.exists(source) ? " is not a directory"
+                            : " does not exist") + "; give the directory tree to store");
+        }
         IngestReport report;
         try (ConsoleProgress progress = new ConsoleProgress(spec.commandLine().getErr(), true)) {
             report = new Ingester(Cas.create(cas), threads).ingest(source, ref, version,

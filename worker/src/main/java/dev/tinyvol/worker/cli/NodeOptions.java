@@ -13,25 +13,28 @@ import picocli.CommandLine.Option;
 final class NodeOptions {
 
     @Option(names = "--volumes", paramLabel = "DIR", required = true,
-            description = "The directory that holds assembled volumes (assemble creates it if missing).")
+            description = "The directory that holds assembled volumes.")
     Path volumes;
 
     @Option(names = "--threads", paramLabel = "N", converter = Converters.PositiveCount.class,
             description = "Threads that link, check and remove files (default: the number of CPUs, at least 2).")
     int threads = WorkerPool.defaultThreads();
 
-    /** @param cas the CAS, or null for commands that only remove or list volumes */
-    VolumeService open(Path cas) {
+    /** For assemble, which creates the volumes directory if it is missing. */
+    VolumeService openCreating(Path cas) {
         return new VolumeService(cas == null ? null : Cas.open(cas), VolumeStore.open(volumes), threads);
     }
 
     /**
-     * For commands that only read (list, verify, purge --dry-run): a volumes directory that does not
-     * exist is an error, never created, so a mistyped path does not look like an empty, valid one.
+     * For every command but assemble (list, verify, teardown, purge): a volumes directory that does
+     * not exist is an error, never created, so a mistyped path does not look like an empty, valid one
+     * (before, teardown and purge created it, with .tinyvol/ inside, and said "nothing to remove").
+     *
+     * @param cas the CAS, or null for commands that only remove or list volumes
      */
     VolumeService openExisting(Path cas) {
         requireExisting(volumes);
-        return open(cas);
+        return openCreating(cas);
     }
 
     /** Refuses a volumes directory that is not there, saying which and what to check. */

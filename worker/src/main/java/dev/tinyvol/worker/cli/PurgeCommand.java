@@ -35,7 +35,7 @@ final class PurgeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         PurgeReport report;
-        try (VolumeService service = (dryRun ? node.openExisting(null) : node.open(null))) {
+        try (VolumeService service = node.openExisting(null)) {
             report = service.purge(dryRun, () -> AssembleCommand.waiting(err, "(one of those being purged)"));
         }
         if (output.json) {

@@ -34,7 +34,7 @@ final class TeardownCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         TeardownReport report;
-        try (VolumeService service = node.open(null)) {
+        try (VolumeService service = node.openExisting(null)) {
             report = service.teardown(volume, () -> AssembleCommand.waiting(spec.commandLine().getErr(), volume));
         }
         if (output.json) {

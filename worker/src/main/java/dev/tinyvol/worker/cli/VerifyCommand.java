@@ -45,13 +45,21 @@ final class VerifyCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         VerifyReport report;
+        long files;
         try (VolumeService service = node.openExisting(cas);
              ConsoleProgress progress = new ConsoleProgress(spec.commandLine().getErr(), !output.json)) {
             report = manifest == null ? service.verify(volume, deep, progress)
                     : service.verify(volume, manifest.load(service.cas()), deep, progress);
+            files = service.volumes().record(volume).map(r -> r.files()).orElse(-1L);
         }
         if (output.json) {
             Output.json(out, report);
+        } else if (wrongCas(report, files)) {
+            // Every file is a link to a blob this CAS lacks: not 300 lines of damage, but one of a wrong --cas.
+            spec.commandLine().getErr().println("tinyvol: NOT_THIS_CAS: none of the " + report.mismatched() + " files of "
+                    + "volume " + report.volume() + " is a link into the CAS at " + cas + ": check --cas (the volume was "
+                    + "assembled from another CAS)");
+            spec.commandLine().getErr().flush();
         } else {
             out.println((report.clean() ? "verified " : "DIFFERENCES in ") + report.volume() + (deep ? " (deep)" : ""));
             Output.line(out, "verified", report.verified());
@@ -65,5 +73,15 @@ final class VerifyCommand implements Callable<Integer> {
             out.flush();
         }
         return report.clean() ? 0 : TinyVolCli.DIFFERENCES;
+    }
+
+    /**
+     * No file of the volume (its record says how many) is a link into this CAS: each is a link to a blob
+     * the CAS lacks, or to another inode than the CAS's blob of that content.
+     */
+    private static boolean wrongCas(VerifyReport report, long files) {
+        return files > 0 && report.mismatched() == files && report.missing() == 0 && report.extra() == 0
+                && report.problems().stream().allMatch(p -> p.detail().endsWith("is no longer in the CAS")
+                        || p.detail().endsWith("(another inode)"));
     }
 }

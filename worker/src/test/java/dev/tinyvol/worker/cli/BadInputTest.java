@@ -98,6 +98,13 @@ class BadInputTest {
         cases.add(failure("list", "--volumes", file.toString(), "--json"));
         cases.add(failure("purge", "--volumes", tmp.resolve("typo").toString(), "--dry-run"));
         cases.add(failure("verify", "--cas", cas, "--volumes", tmp.resolve("typo").toString(), "--volume", "v"));
+        // Nor do the commands that delete (before: "no such volume; nothing to remove", exit 0, and the
+        // directory made with .tinyvol/ inside it).
+        cases.add(failure("teardown", "--volumes", tmp.resolve("typo").toString(), "--volume", "x"));
+        cases.add(failure("purge", "--volumes", tmp.resolve("typo").toString()));
+        // A failed ingest into a new CAS leaves no empty CAS behind.
+        cases.add(failure("cas", "ingest", tmp.resolve("no-such-dir").toString(), "--cas", tmp.resolve("typo").toString(),
+                "--ref", "r"));
         return cases.stream();
     }
 

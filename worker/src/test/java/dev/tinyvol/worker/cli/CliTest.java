@@ -116,6 +116,18 @@ public class CliTest {
         Run list = tinyvol("list", "--volumes", volumes, "--json");
         assertEquals("web-1", json.readTree(list.out()).get(0).get("volume").asText());
 
+        // Another CAS (a mistyped --cas): one line saying so, not a MISMATCH line per file.
+        tinyvol("cas", "ingest", Trees.rootfs(tmp.resolve("other-src")), "--cas", tmp.resolve("other-cas"), "--ref", "x");
+        Run wrongCas = tinyvol("verify", "--cas", tmp.resolve("other-cas"), "--volumes", volumes, "--volume", "web-1");
+        assertEquals(TinyVolCli.DIFFERENCES, wrongCas.exit());
+        assertEquals("", wrongCas.out());
+        assertEquals("tinyvol: NOT_THIS_CAS: none of the 6 files of volume web-1 is a link into the CAS at "
+                + tmp.resolve("other-cas") + ": check --cas (the volume was assembled from another CAS)", wrongCas.err().strip());
+        Path empty = tmp.resolve("empty-cas");
+        tinyvol("cas", "ingest", Files.createDirectories(tmp.resolve("empty-src")), "--cas", empty, "--ref", "none");
+        Run emptyCas = tinyvol("verify", "--cas", empty, "--volumes", volumes, "--volume", "web-1");
+        assertTrue(emptyCas.err().startsWith("tinyvol: NOT_THIS_CAS: none of the 6 files"), emptyCas.err());
+
         Files.writeString(volumes.resolve("web-1/stray"), "x");
         Run dirty = tinyvol("verify", "--cas", cas, "--volumes", volumes, "--volume", "web-1");
         assertEquals(TinyVolCli.DIFFERENCES, dirty.exit());
