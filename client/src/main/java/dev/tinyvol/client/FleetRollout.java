@@ -41,9 +41,14 @@ final class FleetRollout {
         AtomicInteger ok = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();
         Map<String, CompletableFuture<FleetOutcome.NodeOutcome>> futures = new LinkedHashMap<>();
+        // One question to the cluster for every node's topic: a node without one is said at once.
+        java.util.Set<String> withoutTopic = client.nodesWithoutTopic(nodes);
         for (String node : nodes) {
             Request request = template.forNode(node, correlationId, deadline);
-            futures.put(node, client.submit(request, timeout).handle((result, error) -> {
+            CompletableFuture<dev.tinyvol.messages.event.Result> answer = withoutTopic.contains(node)
+                    ? CompletableFuture.failedFuture(RequestSender.topicNotFound(client.requestTopic(node), null))
+                    : client.submit(request, timeout);
+            futures.put(node, answer.handle((result, error) -> {
                 FleetOutcome.NodeOutcome outcome = error == null ? new FleetOutcome.NodeOutcome(node, result, null)
                         : new FleetOutcome.NodeOutcome(node, null, message(error));
                 (outcome.succeeded() ? ok : failed).incrementAndGet();
@@ -60,7 +65,7 @@ final class FleetRollout {
 
     private static String message(Throwable error) {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        return cause.getMessage();
+        return cause instanceof ClientFailure failure ? failure.code() + ": " + failure.getMessage() : cause.getMessage();
     }
 
 }

@@ -6,6 +6,7 @@ import dev.tinyvol.messages.event.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -25,6 +26,7 @@ public final class RequestSender implements AutoCloseable {
 
     private final KafkaProducer<byte[], byte[]> producer;
     private final Map<String, Object> kafka;
+    private final TopicCheck topics;
 
     public RequestSender(Map<String, Object> kafka) {
         this.kafka = Map.copyOf(kafka);
@@ -34,6 +36,15 @@ public final class RequestSender implements AutoCloseable {
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+        this.topics = new TopicCheck(this.kafka, maxBlock());
+    }
+
+    /**
+     * Asks the cluster, in one request, which of these topics exist, so that sends to them need not
+     * ask; returns those that do not (a fan-out calls this once for all its nodes).
+     */
+    public java.util.Set<String> missingTopics(java.util.Collection<String> topicNames) {
+        return topics.missing(topicNames);
     }
 
     /**
@@ -77,6 +88,10 @@ public final class RequestSender implements AutoCloseable {
     private CompletableFuture<Void> send(ProducerRecord<byte[], byte[]> record) {
         String topic = record.topic();
         CompletableFuture<Void> sent = new CompletableFuture<>();
+        if (!topics.missing(List.of(topic)).isEmpty()) {
+            sent.completeExceptionally(topicNotFound(topic, null));
+            return sent;
+        }
         try {
             producer.send(record, (metadata, e) -> {
                 if (e == null) {
@@ -120,12 +135,16 @@ public final class RequestSender implements AutoCloseable {
             if (!ClusterReach.answers(kafka, probe)) {
                 return ClusterReach.unreachable(kafka, maxBlock(), e);
             }
-            String node = topic.startsWith(Topics.REQUESTS_PREFIX) ? topic.substring(Topics.REQUESTS_PREFIX.length()) : topic;
-            return new ClientFailure("NODE_TOPIC_NOT_FOUND", "topic " + topic + " does not exist: no worker has started for node "
-                    + node + " (a worker creates its topic), or the node id is misspelt", e);
+            return topicNotFound(topic, e);
         }
         return new ClientFailure("SEND_FAILED", "sending to " + topic + " failed: " + e.getMessage()
                 + "; check that Kafka is reachable at the bootstrap address", e);
+    }
+
+    static ClientFailure topicNotFound(String topic, Exception cause) {
+        String node = topic.startsWith(Topics.REQUESTS_PREFIX) ? topic.substring(Topics.REQUESTS_PREFIX.length()) : topic;
+        return new ClientFailure("NODE_TOPIC_NOT_FOUND", "topic " + topic + " does not exist: no worker has started for node "
+                + node + " (a worker creates its topic), or the node id is misspelt", cause);
     }
 
     private Duration maxBlock() {
@@ -135,6 +154,7 @@ public final class RequestSender implements AutoCloseable {
 
     @Override
     public void close() {
+        topics.close();
         producer.close(Duration.ofSeconds(5));
     }
 }

@@ -126,6 +126,20 @@ public final class TinyVolClient implements AutoCloseable {
         return answer;
     }
 
+    /** The topic this client sends {@code node}'s requests to. */
+    String requestTopic(String node) {
+        return requestTopic.apply(node);
+    }
+
+    /** The nodes among {@code nodes} whose request topic the cluster says does not exist (one request for all). */
+    java.util.Set<String> nodesWithoutTopic(List<String> nodes) {
+        Map<String, String> byTopic = new java.util.HashMap<>();
+        nodes.forEach(n -> byTopic.put(requestTopic.apply(n), n));
+        java.util.Set<String> missing = new java.util.HashSet<>();
+        sender.missingTopics(byTopic.keySet()).forEach(t -> missing.add(byTopic.get(t)));
+        return missing;
+    }
+
     /** Sends the request and forgets it: the worker carries it out and publishes a result nobody waits for. */
     public CompletableFuture<Void> fireAndForget(Request request) {
         return send(request);

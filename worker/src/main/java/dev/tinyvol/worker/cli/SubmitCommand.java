@@ -129,7 +129,9 @@ final class SubmitCommand implements Callable<Integer> {
             result = client.submit(request, timeout).join();
         } catch (java.util.concurrent.CompletionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            String code = cause instanceof java.util.concurrent.TimeoutException ? "TIMEOUT" : "NOT_SENT";
+            // A failure the client classified keeps its own code (NODE_TOPIC_NOT_FOUND, KAFKA_UNREACHABLE, ...).
+            String code = cause instanceof java.util.concurrent.TimeoutException ? "TIMEOUT"
+                    : cause instanceof dev.tinyvol.client.ClientFailure failure ? failure.code() : "NOT_SENT";
             spec.commandLine().getErr().println("tinyvol: " + code + ": " + cause.getMessage()
                     + ("TIMEOUT".equals(code) ? "; is a worker for node " + node + " running? (tinyvol results --follow shows what arrives)" : ""));
             spec.commandLine().getErr().flush();

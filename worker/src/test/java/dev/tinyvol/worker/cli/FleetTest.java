@@ -97,6 +97,32 @@ class FleetTest {
         assertTrue(run.err().contains("NOT_SENT") || run.err().contains("TIMED_OUT"), run.err());
     }
 
+    /**
+     * Issue 21, first hour item 2: a node id with no topic (misspelt, or no worker ever started) is
+     * said as such once the producer gives up on the topic (max.block.ms), not after the whole wait
+     * as a time-out asking whether a worker runs.
+     */
+    @Test
+    void aNodeWithoutATopicIsSaidToBeOneEverywhere() {
+        String ghost = "ghost-" + UUID.randomUUID().toString().substring(0, 6);
+        long t0 = System.nanoTime();
+        CliTest.Run submit = CliTest.tinyvol("submit", "--bootstrap", TestKafka.bootstrap(), "--node", ghost, "--action",
+                "LIST", "--wait", "--timeout", "120s");
+        long submitMs = (System.nanoTime() - t0) / 1_000_000;
+        System.out.println("submit --wait to " + ghost + " (" + submitMs + " ms): " + submit.err().strip());
+        assertEquals(1, submit.exit(), submit.out() + submit.err());
+        assertTrue(submit.err().startsWith("tinyvol: NODE_TOPIC_NOT_FOUND: topic tinyvol.requests." + ghost + " does not exist"),
+                submit.err());
+
+        t0 = System.nanoTime();
+        CliTest.Run fleet = CliTest.tinyvol("fleet", "assemble", "--bootstrap", TestKafka.bootstrap(), "--nodes",
+                a.node + "," + ghost, "--ref", "rootfs", "--volume", "web-4", "--timeout", "120s");
+        long fleetMs = (System.nanoTime() - t0) / 1_000_000;
+        System.out.println("fleet assemble to " + a.node + "," + ghost + " (" + fleetMs + " ms): " + fleet.err().strip());
+        assertEquals(1, fleet.exit(), fleet.out() + fleet.err());
+        assertTrue(fleet.err().contains("node " + ghost + ": NODE_TOPIC_NOT_FOUND"), fleet.err());
+    }
+
     @Test
     void aFireAndForgetTeardownIsCarriedOutWithNobodyWaiting() throws Exception {
         CliTest.Run build = CliTest.tinyvol("fleet", "assemble", "--bootstrap", TestKafka.bootstrap(), "--nodes",
