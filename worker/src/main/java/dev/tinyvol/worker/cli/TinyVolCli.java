@@ -77,6 +77,16 @@ public final class TinyVolCli implements Runnable {
         warm.start();
     }
 
+    /** One line: the word is no command, the closest ones, and where the list is. */
+    private static int notACommand(CommandLine cli, String word) {
+        java.util.List<String> near = dev.tinyvol.worker.config.Closest.to(word, COMMANDS.keySet(), 2);
+        PrintWriter err = cli.getErr();
+        err.println("tinyvol: '" + word + "' is not a command" + (near.isEmpty() ? ";" : "; did you mean '"
+                + String.join("' or '", near) + "'?") + " see 'tinyvol --help' for the list");
+        err.flush();
+        return USAGE;
+    }
+
     /** The command line with every command (help listings, tests). */
     public static CommandLine commandLine() {
         return commandLine(new String[0]);
@@ -105,6 +115,14 @@ public final class TinyVolCli implements Runnable {
         cli.setHelpSectionKeys(sections);
         Converters.register(cli);
         cli.setCaseInsensitiveEnumValuesAllowed(true); // --action assemble as well as ASSEMBLE
+        if (args.length > 0 && named == null && !args[0].startsWith("-")) {
+            // A mistyped command is an error with a suggestion, whatever follows it (--help included:
+            // before, 'tinyvol assmeble --help' printed the top help and exited 0).
+            String word = args[0];
+            cli.setExecutionStrategy(parseResult -> notACommand(cli, word));
+            cli.setParameterExceptionHandler((e, commandArgs) -> notACommand(cli, word));
+            return cli;
+        }
         cli.setParameterExceptionHandler((e, commandArgs) -> {
             // A usage error is one line naming the option and where help is, never the whole usage text.
             PrintWriter err = e.getCommandLine().getErr();

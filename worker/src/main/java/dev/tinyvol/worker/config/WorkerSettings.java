@@ -191,35 +191,8 @@ public final class WorkerSettings {
 
     /** The declared key nearest to a misspelt one (edit distance), or null if none is close. */
     public static String closest(String key) {
-        String best = null;
-        int bestDistance = Integer.MAX_VALUE;
-        for (Setting<?> s : ALL) {
-            int d = distance(key, s.key());
-            if (d < bestDistance) {
-                bestDistance = d;
-                best = s.key();
-            }
-        }
-        return bestDistance <= Math.max(2, key.length() / 3) ? best : null;
-    }
-
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
+        List<String> near = Closest.to(key, ALL.stream().map(Setting::key).toList(), 1);
+        return near.isEmpty() ? null : near.get(0);
     }
 
     /** True for a key whose value must never be logged (passwords, JAAS configs, keys). */

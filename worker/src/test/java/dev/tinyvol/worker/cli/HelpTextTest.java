@@ -67,6 +67,20 @@ class HelpTextTest {
         assertFalse(usage.contains("created if missing"), usage);
     }
 
+    /** Issue 21, first hour item 11: before, "Unmatched arguments" with no suggestion, and the top help with exit 0. */
+    @Test
+    void aMistypedCommandIsOneLineWithTheNearestCommandsHelpIncluded() {
+        for (String[] args : new String[][] {{"assmeble", "--volume", "x"}, {"assmeble", "--help"}, {"assmeble"}}) {
+            CliTest.Run run = CliTest.tinyvol((Object[]) args);
+            assertEquals(TinyVolCli.USAGE, run.exit(), String.join(" ", args));
+            assertEquals("tinyvol: 'assmeble' is not a command; did you mean 'assemble'? see 'tinyvol --help' for the list",
+                    run.err().strip());
+            assertEquals("", run.out());
+        }
+        CliTest.Run far = CliTest.tinyvol("frobnicate");
+        assertEquals("tinyvol: 'frobnicate' is not a command; see 'tinyvol --help' for the list", far.err().strip());
+    }
+
     @Test
     void noCommandListsTheCommandsThenSaysWhatIsMissing() {
         CliTest.Run run = CliTest.tinyvol();
