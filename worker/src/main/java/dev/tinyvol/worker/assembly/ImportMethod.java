@@ -34,16 +34,18 @@ public enum ImportMethod {
     /**
      * What keeps a write in the volume from reaching the store, for a volume whose files came in
      * this way (with {@code hardLinked} files among them): read-only if mounted so, else clone or copy
-     * when no file shares a blob's inode, else detect (a write through a hard link is found by the
+     * when no file shares a blob's inode (a hardlink volume all of whose files were copied is copy),
+     * else detect (a write through a hard link is found by the
      * next check, not prevented).
      */
     public static String protection(boolean readOnly, ImportMethod method, long hardLinked) {
         if (readOnly) {
             return "read-only";
         }
-        if (hardLinked > 0 || method == HARDLINK || method == null) {
+        if (hardLinked > 0 || method == null) {
             return "detect";
         }
+        // hardlink with no file linked: each was copied (the CAS on another filesystem, the link limit).
         return method == CLONE ? "clone" : "copy";
     }
 }

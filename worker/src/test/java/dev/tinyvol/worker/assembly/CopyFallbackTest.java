@@ -36,6 +36,9 @@ class CopyFallbackTest {
             assertEquals(6, report.filesCopied());
             assertEquals(1, report.warnings().size(), report.warnings().toString());
             assertTrue(report.warnings().get(0).contains("different filesystems (EXDEV): 6 files were copied"), report.warnings().get(0));
+            // Every file is a copy: nothing shares a blob's inode (before: "detect", as if hard-linked).
+            assertEquals("copy", report.protection());
+            assertEquals("copy", node.service.list().get(0).protection());
             Stat su = PosixFiles.lstat(node.volumes().resolve("copied/usr/bin/su"));
             assertEquals(04755, su.permissions());
             assertEquals("setuid binary\n", Files.readString(node.volumes().resolve("copied/usr/bin/su")));
