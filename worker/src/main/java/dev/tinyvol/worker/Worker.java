@@ -114,6 +114,13 @@ public final class Worker implements AutoCloseable {
     private static dev.tinyvol.worker.registry.SharedPulls pulls(WorkerConfig config, Cas cas, WorkerMetrics metrics,
                                                                  dev.tinyvol.worker.tracing.Tracing tracing) {
         WorkerConfig.Registry r = config.registry();
+        if (r.defaultRepository() != null) {
+            try {
+                metrics.pullMeters(dev.tinyvol.worker.registry.ImageReference.parse(r.defaultRepository() + ":latest").registry());
+            } catch (RuntimeException unparsable) {
+                // Said when a pull first uses it.
+            }
+        }
         var auth = r.config() == null ? dev.tinyvol.worker.registry.RegistryAuth.ANONYMOUS
                 : dev.tinyvol.worker.registry.RegistryAuth.fromDockerConfig(r.config());
         var settings = new dev.tinyvol.worker.registry.RegistrySettings(r.insecure(), r.caFile(),

@@ -42,6 +42,7 @@ public final class WorkerMetrics {
     private final Counter retries;
     private final Counter filesLinked;
     private final Counter filesCopied;
+    private final Counter filesCloned;
     private final Counter dirsCreated;
     private final Counter bytes;
 
@@ -58,6 +59,7 @@ public final class WorkerMetrics {
         retries = Counter.builder("tinyvol.retries").description("extra attempts of requests whose failure could pass").register(registry);
         filesLinked = Counter.builder("tinyvol.files.linked").description("files hard-linked into volumes").register(registry);
         filesCopied = Counter.builder("tinyvol.files.copied").description("files copied into volumes (copy fallback)").register(registry);
+        filesCloned = Counter.builder("tinyvol.files.cloned").description("files cloned into volumes (copy-on-write reflinks)").register(registry);
         dirsCreated = Counter.builder("tinyvol.dirs.assembled").description("directories created in volumes (not \"created\": Prometheus reserves that suffix)").register(registry);
         bytes = Counter.builder("tinyvol.bytes").baseUnit("bytes").description("logical bytes of assembled files").register(registry);
         for (String trigger : List.of("request", "low_space", "schedule")) {
@@ -67,12 +69,35 @@ public final class WorkerMetrics {
 
     /** A pull that downloaded something, by registry host: layers, bytes and how long it took. */
     public void pulled(String registry, int layers, long bytes, long durationMs) {
-        Counter.builder("tinyvol.pull.layers").description("image layers downloaded").tag("registry", registry)
-                .register(this.registry).increment(layers);
-        Counter.builder("tinyvol.pull.bytes").baseUnit("bytes").description("image layer bytes downloaded (compressed)")
-                .tag("registry", registry).register(this.registry).increment(bytes);
-        Timer.builder("tinyvol.pull.duration").description("time to pull an image the node lacked").tag("registry", registry)
-                .register(this.registry).record(Duration.ofMillis(durationMs));
+        pullMeters(registry);
+        pullLayers(registry).increment(layers);
+        pullBytes(registry).increment(bytes);
+        pullDuration(registry).record(Duration.ofMillis(durationMs));
+    }
+
+    /**
+     * The pull meters of a registry this node will pull from (its default repository's), at 0 from
+     * the start: a dashboard then shows "nothing pulled", not "no data".
+     */
+    public void pullMeters(String registry) {
+        pullLayers(registry);
+        pullBytes(registry);
+        pullDuration(registry);
+    }
+
+    private Counter pullLayers(String registry) {
+        return Counter.builder("tinyvol.pull.layers").description("image layers downloaded").tag("registry", registry)
+                .register(this.registry);
+    }
+
+    private Counter pullBytes(String registry) {
+        return Counter.builder("tinyvol.pull.bytes").baseUnit("bytes").description("image layer bytes downloaded (compressed)")
+                .tag("registry", registry).register(this.registry);
+    }
+
+    private Timer pullDuration(String registry) {
+        return Timer.builder("tinyvol.pull.duration").description("time to pull an image the node lacked").tag("registry", registry)
+                .register(this.registry);
     }
 
     /** Counts a result as committed. */
@@ -89,6 +114,7 @@ public final class WorkerMetrics {
         }
         filesLinked.increment(result.filesLinked());
         filesCopied.increment(result.filesCopied());
+        filesCloned.increment(result.filesCloned());
         dirsCreated.increment(result.dirsCreated());
         bytes.increment(result.bytes());
         if (result.attempts() > 1) {
