@@ -35,7 +35,8 @@ final class FleetRollout {
     }
 
     CompletableFuture<FleetOutcome> start() {
-        String correlationId = "rollout-" + UUID.randomUUID();
+        // "<action>-<uuid>", as a fire-and-forget teardown names its own: one rollout's ids look alike however sent.
+        String correlationId = template.action().name().toLowerCase(java.util.Locale.ROOT) + "-" + UUID.randomUUID();
         long start = System.nanoTime();
         Instant deadline = Instant.now().plus(timeout);
         AtomicInteger ok = new AtomicInteger();

@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 /** {@code --nodes n1,n2,…} or {@code --nodes-file F} (one node id a line; # comments). */
 final class NodesOptions {
 
-    @Option(names = "--nodes", paramLabel = "N1,N2,…", split = ",", description = "Node ids.")
+    @Option(names = "--nodes", paramLabel = "N1,N2,…", split = ",", hideParamSyntax = true, description = "Node ids.")
     List<String> nodes;
 
     @Option(names = "--nodes-file", paramLabel = "FILE", description = "A file of node ids, one a line.")

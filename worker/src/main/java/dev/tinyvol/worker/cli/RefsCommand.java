@@ -13,6 +13,8 @@ import picocli.CommandLine.Option;
 
 /** {@code tinyvol cas refs --cas C}. */
 @Command(name = "refs", header = "Lists the manifests stored in the CAS.",
+        // --cas is required, but not declared so (picocli would then ask for it before 'refs rm', which takes its own).
+        customSynopsis = "tinyvol cas refs --cas=DIR [--volumes=DIR] [--json] [-hV] [COMMAND]",
         mixinStandardHelpOptions = true, subcommands = RefsRemoveCommand.class,
         description = {"Lists the refs with their entries, files and logical bytes (with --json, each as an object) "
                 + "and, with --volumes, the volumes built from each (the same manifest); 'cas refs rm NAME...' removes some."})

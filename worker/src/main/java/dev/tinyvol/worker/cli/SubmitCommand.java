@@ -102,6 +102,7 @@ final class SubmitCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        refuseWhatTheActionIgnores();
         Manifest manifest = manifestFile == null ? null : ManifestStore.loadFile(manifestFile);
         Instant expires = deadline == null ? null : Instant.now().plus(deadline);
         Request request = new Request(Request.SCHEMA_VERSION, requestId != null ? requestId : UUID.randomUUID().toString(),
@@ -130,10 +131,11 @@ final class SubmitCommand implements Callable<Integer> {
         } catch (java.util.concurrent.CompletionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             // A failure the client classified keeps its own code (NODE_TOPIC_NOT_FOUND, KAFKA_UNREACHABLE, ...).
-            String code = cause instanceof java.util.concurrent.TimeoutException ? "TIMEOUT"
+            // TIMED_OUT, as fleet commands say it of a node.
+            String code = cause instanceof java.util.concurrent.TimeoutException ? "TIMED_OUT"
                     : cause instanceof dev.tinyvol.client.ClientFailure failure ? failure.code() : "NOT_SENT";
             spec.commandLine().getErr().println("tinyvol: " + code + ": " + cause.getMessage()
-                    + ("TIMEOUT".equals(code) ? "; is a worker for node " + node + " running? (tinyvol results --follow shows what arrives)" : ""));
+                    + ("TIMED_OUT".equals(code) ? "; is a worker for node " + node + " running? (tinyvol results --follow shows what arrives)" : ""));
             spec.commandLine().getErr().flush();
             return TinyVolCli.FAILED;
         }
@@ -150,6 +152,20 @@ final class SubmitCommand implements Callable<Integer> {
         result.errors().forEach(e -> err.println("tinyvol: " + e.code() + ": " + e.message()));
         err.flush();
         return result.status() == dev.tinyvol.messages.event.Status.SUCCEEDED ? 0 : TinyVolCli.FAILED;
+    }
+
+    /** An option the action would silently drop is a usage error (before: --ref on a TEARDOWN was ignored). */
+    private void refuseWhatTheActionIgnores() {
+        boolean content = action == dev.tinyvol.messages.event.Action.ASSEMBLE || action == dev.tinyvol.messages.event.Action.VERIFY;
+        String given = ref != null ? "--ref" : manifestFile != null ? "--manifest" : image != null ? "--image" : null;
+        if (!content && given != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), given + " is for ASSEMBLE and VERIFY; " + action
+                    + " takes no manifest");
+        }
+        if (!action.perVolume() && volume != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--volume is not for " + action
+                    + ", which concerns the whole node");
+        }
     }
 
     private RequestOptions options() {

@@ -16,7 +16,7 @@ import sun.misc.Signal;
 @Command(name = "worker", header = "Runs the node's worker: serves requests from Kafka.",
         mixinStandardHelpOptions = true,
         description = {
-                "Runs the node's worker: consumes assemble, teardown, verify, list and purge requests from "
+                "Runs the node's worker: consumes assemble, teardown, verify, list, purge and gc requests from "
                 + "tinyvol.requests.<node>, carries them out against the local CAS and volumes, and publishes a "
                 + "result for each to tinyvol.results in the same Kafka transaction as the consumer offset. "
                 + "SIGTERM or Ctrl-C: stop polling, finish running requests (up to shutdown.grace), commit, exit "

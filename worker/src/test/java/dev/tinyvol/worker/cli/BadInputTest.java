@@ -57,6 +57,9 @@ class BadInputTest {
                 "--ref", "r", "--import-method", "reflink"));
         cases.add(usage("results", "--kafka-config", tmp.resolve("nope.properties").toString()));
         cases.add(usage("submit", "--bootstrap", "127.0.0.1:1", "--node", "bad node", "--action", "LIST"));
+        // An option the action would drop is refused, not ignored (issue 21, first hour item 13).
+        cases.add(usage("submit", "--bootstrap", "127.0.0.1:1", "--node", "n", "--action", "TEARDOWN", "--volume", "v", "--ref", "x"));
+        cases.add(usage("submit", "--bootstrap", "127.0.0.1:1", "--node", "n", "--action", "LIST", "--volume", "v"));
         cases.add(usage("fleet", "teardown", "--bootstrap", "127.0.0.1:1", "--nodes", "a,b/c", "--volume", "v"));
         cases.add(usage("cas", "pull", "debian:12", "--cas", cas));
         cases.add(usage("cas", "pull", "127.0.0.1:1/base/debian:12", "--cas", cas, "--ref", "a/b"));

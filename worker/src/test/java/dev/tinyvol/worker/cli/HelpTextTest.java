@@ -67,6 +67,20 @@ class HelpTextTest {
         assertFalse(usage.contains("created if missing"), usage);
     }
 
+    /** Issue 21, first hour item 13: synopses and help that said what is not so. */
+    @Test
+    void synopsesAndHelpSayWhatIsSo() {
+        String refs = CliTest.tinyvol("cas", "refs", "--help").out();
+        assertTrue(refs.contains("tinyvol cas refs --cas=DIR"), refs);
+        String fleet = CliTest.tinyvol("fleet", "assemble", "--help").out();
+        assertFalse(fleet.contains("[,N1"), fleet);
+        for (String command : new String[] {"teardown", "verify", "purge"}) {
+            String help = CliTest.tinyvol(command, "--help").out();
+            assertFalse(help.contains("creates it"), command + ": " + help);
+        }
+        assertTrue(CliTest.tinyvol("worker", "--help").out().replaceAll("\\s+", " ").contains("purge and gc requests"));
+    }
+
     /** Issue 21, first hour item 11: before, "Unmatched arguments" with no suggestion, and the top help with exit 0. */
     @Test
     void aMistypedCommandIsOneLineWithTheNearestCommandsHelpIncluded() {
