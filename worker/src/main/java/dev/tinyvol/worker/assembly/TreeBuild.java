@@ -253,7 +253,7 @@ final class TreeBuild implements AutoCloseable {
     private void clone(String rel, BlobKey key, Instance instance) {
         byte[] name = rel.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         try {
-            root.cloneFrom(objects, instance.name(), name, key.mode(), key.uid(), key.gid(), Cas.BLOB_MTIME);
+            root.cloneFrom(objects, instance.name(), name, key.attributes());
         } catch (IOException e) {
             throw IoErrors.classify(e, rel, "cloning " + rel + " from blob " + key);
         }
@@ -268,11 +268,7 @@ final class TreeBuild implements AutoCloseable {
     private void copy(String rel, BlobKey key, Path blob, Path path, boolean fallback) {
         try {
             Files.copy(blob, path);
-            if (key.uid() != 0 || key.gid() != 0) {
-                PosixFiles.lchown(path, key.uid(), key.gid());
-            }
-            PosixFiles.chmod(path, key.mode());
-            PosixFiles.setModifiedTime(path, Cas.BLOB_MTIME);
+            key.attributes().applyToNew(path);
         } catch (IOException e) {
             throw IoErrors.classify(e, rel, "copying " + rel);
         }

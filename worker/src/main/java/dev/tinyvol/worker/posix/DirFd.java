@@ -256,16 +256,15 @@ public final class DirFd implements AutoCloseable {
      * Fails with EOPNOTSUPP or EINVAL where the filesystem cannot clone, EXDEV across filesystems.
      */
     public void cloneFrom(DirFd fromDir, byte[] from, byte[] to) throws IOException {
-        cloneFrom(fromDir, from, to, -1, 0, 0, null);
+        cloneFrom(fromDir, from, to, null);
     }
 
     /**
-     * As {@link #cloneFrom(DirFd, byte[], byte[])}, then gives the clone an owner, mode and
-     * modification time through its descriptor (no path looked up again): what a hard link to an
-     * instance shares with it. {@code mode} -1 leaves all three as they are.
+     * As {@link #cloneFrom(DirFd, byte[], byte[])}, then gives the clone {@code attributes} through
+     * its descriptor (no path looked up again): what a hard link to an instance shares with it.
+     * {@code null} leaves them as they are.
      */
-    public void cloneFrom(DirFd fromDir, byte[] from, byte[] to, int mode, long uid, long gid, FileTime mtime)
-            throws IOException {
+    public void cloneFrom(DirFd fromDir, byte[] from, byte[] to, FileAttributes attributes) throws IOException {
         int source = Native.openat(fromDir.fd, from, Native.O_RDONLY | Native.O_NOFOLLOW | Native.O_CLOEXEC, 0,
                 fromDir.shown(from));
         try {
@@ -274,12 +273,8 @@ public final class DirFd implements AutoCloseable {
             boolean cloned = false;
             try {
                 Native.ioctl(target, Native.FICLONE, source, shown(to));
-                if (mode >= 0) {
-                    if (uid != 0 || gid != 0) {
-                        Native.fchown(target, uid, gid, shown(to));
-                    }
-                    Native.fchmod(target, mode & 07777, shown(to)); // after fchown, which clears setuid/setgid
-                    Native.futimens(target, mtime, shown(to));
+                if (attributes != null) {
+                    attributes.applyToNew(target, shown(to));
                 }
                 cloned = true;
             } finally {
