@@ -332,8 +332,13 @@ public final class Verifier {
         }
         if (deep) {
             String actual;
-            try (InputStream in = dir.openRead(leaf)) {
+            try (InputStream in = dir.openRead(leaf, stat)) {
                 actual = Sha256.of(in);
+            } catch (dev.tinyvol.worker.posix.FileSwappedException swapped) {
+                // A workload's swap (a FIFO put there would have hung an open that waits): a finding, not a failure.
+                return "replaced while it was verified: " + dev.tinyvol.worker.posix.FileSwappedException.describe(swapped.examined())
+                        + " when checked, " + dev.tinyvol.worker.posix.FileSwappedException.describe(swapped.opened())
+                        + " when opened to be hashed";
             }
             if (!actual.equals(f.digest())) {
                 return "content hashes to " + actual + ", expected " + f.digest();

@@ -232,11 +232,32 @@ public final class DirFd implements AutoCloseable {
         Native.utimensat(fd, relative, time, Native.AT_SYMLINK_NOFOLLOW, shown(relative));
     }
 
-    /** Opens a regular file below this directory for reading, confined like {@link #openBeneath}. */
-    public InputStream openRead(byte[] relative) throws IOException {
-        int file = Native.openat2(fd, relative, Native.O_RDONLY | Native.O_NOFOLLOW | Native.O_CLOEXEC, 0, CONFINED,
-                shown(relative));
-        return new FdInputStream(file, shown(relative));
+    /**
+     * Opens for reading the regular file below this directory that {@code examined} (its statx a
+     * moment earlier) describes, confined like {@link #openBeneath}. A workload can swap another
+     * file in between: the open never waits (O_NONBLOCK, so a FIFO put there cannot hang the
+     * caller, which may hold a lock), and the opened descriptor is statx'd and must be that inode,
+     * still a regular file.
+     *
+     * @throws FileSwappedException if what was opened is not the file that was examined
+     */
+    public InputStream openRead(byte[] relative, Stat examined) throws IOException {
+        String name = shown(relative);
+        int file = Native.openat2(fd, relative, Native.O_RDONLY | Native.O_NOFOLLOW | Native.O_NONBLOCK | Native.O_CLOEXEC,
+                0, CONFINED, name);
+        boolean kept = false;
+        try {
+            Stat opened = decode(Native.statx(file, new byte[0], Native.AT_EMPTY_PATH | Native.AT_SYMLINK_NOFOLLOW, name));
+            if (!opened.sameInode(examined) || !opened.isRegularFile()) {
+                throw new FileSwappedException(name, examined, opened);
+            }
+            kept = true;
+            return new FdInputStream(file, name);
+        } finally {
+            if (!kept) {
+                Native.close(file);
+            }
+        }
     }
 
     /** fsync of this directory: entries made in it survive a power loss. */

@@ -37,6 +37,8 @@ final class Native {
     static final int O_CREAT = 0100;
     static final int O_EXCL = 0200;
     static final int O_CLOEXEC = 02000000;
+    /** The same on x86_64 and aarch64: an open of a FIFO returns at once instead of waiting for a writer. */
+    static final int O_NONBLOCK = 04000;
     static final int O_DIRECTORY;
     static final int O_NOFOLLOW;
 
