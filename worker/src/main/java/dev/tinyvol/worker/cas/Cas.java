@@ -63,6 +63,9 @@ public final class Cas {
     public static Cas create(Path root) {
         Cas cas = new Cas(root.toAbsolutePath().normalize());
         try {
+            boolean existed = Files.isDirectory(cas.objects);
+            Files.createDirectories(cas.root);
+            cas.keepRootOnly(existed);
             Files.createDirectories(cas.objects);
             Files.createDirectories(cas.refs);
             Files.createDirectories(cas.tmp);
@@ -81,11 +84,41 @@ public final class Cas {
                             + root + " --ref NAME'");
         }
         try {
+            cas.keepRootOnly(true);
             Files.createDirectories(cas.tmp);
         } catch (IOException e) {
             throw IoErrors.classify(e, cas.tmp.toString(), "creating the CAS tmp directory");
         }
         return cas;
+    }
+
+    /** The CAS root's mode: only its owner (root on a node) may enter it, as containerd and Docker keep theirs. */
+    public static final int ROOT_MODE = 0700;
+
+    /**
+     * The store holds the setuid binaries and private files of every image it has, so no other local
+     * user may reach it (DESIGN.md, "Store life cycle"): its root is made 0700 when created, and
+     * tightened, with a line in the log, when an older store is found open. Volumes stay readable:
+     * they are in the volumes directory, and a hard link needs no path through objects/. A store this
+     * process does not own is left as it is (its owner's to change).
+     */
+    private void keepRootOnly(boolean existed) throws IOException {
+        Stat stat = PosixFiles.lstat(root);
+        if ((stat.permissions() & 07777) == ROOT_MODE) {
+            return;
+        }
+        try {
+            PosixFiles.chmod(root, ROOT_MODE);
+        } catch (IOException e) {
+            LOG.warn("the CAS at {} has mode {} and cannot be made root-only ({}): other users may read the setuid "
+                    + "files of every image in it", root, String.format("%04o", stat.permissions()), e.getMessage());
+            return;
+        }
+        if (existed && (stat.permissions() & 077) != 0) {
+            LOG.info("the CAS at {} was open to other users (mode {}); made it root-only ({}): it holds every image's "
+                    + "setuid files. Volumes stay readable through the volumes directory", root,
+                    String.format("%04o", stat.permissions()), String.format("%04o", ROOT_MODE));
+        }
     }
 
     public Path root() {
