@@ -68,6 +68,29 @@ class RootOnlyStoreTest {
         assertNotEquals(0, asNobody("ls", cas.resolve("objects").toString()).exit);
     }
 
+    @Test
+    void aCasMadeByAPullIsRootOnlyAndItsSetuidFileIsReachedOnlyThroughAVolume() throws Exception {
+        PosixFiles.chmod(tmp, 0755);
+        dev.tinyvol.worker.testing.LocalRegistry registry = dev.tinyvol.worker.testing.LocalRegistry.shared();
+        dev.tinyvol.worker.registry.RegistryClient push = new dev.tinyvol.worker.registry.RegistryClient(
+                dev.tinyvol.worker.registry.RegistrySettings.DEFAULTS, dev.tinyvol.worker.registry.RegistryAuth.ANONYMOUS);
+        dev.tinyvol.worker.testing.TestImages.Layer layer = dev.tinyvol.worker.testing.TestImages.layer(
+                dev.tinyvol.worker.testing.TestImages.Compression.GZIP, tar -> tar.file("usr/bin/su", "setuid from an image\n", 04755));
+        String image = registry.host() + "/rootonly/app:1";
+        dev.tinyvol.worker.testing.TestImages.push(push, dev.tinyvol.worker.registry.ImageReference.parse(image), List.of(layer), "amd64");
+        Path cas = tmp.resolve("pulled-cas");
+        Path volumes = tmp.resolve("volumes");
+        assertEquals(0, tinyvol("cas", "pull", image, "--cas", cas, "--ref", "app").exit());
+        assertEquals(0, tinyvol("assemble", "--cas", cas, "--volumes", volumes, "--ref", "app", "--volume", "app-1").exit());
+
+        assertEquals(Cas.ROOT_MODE, PosixFiles.lstat(cas).permissions(), "a CAS a pull creates is root-only");
+        Path su = Cas.open(cas).instancePath(new BlobKey(Trees.sha256("setuid from an image\n"), 04755, 0, 0));
+        assertNotEquals(0, asNobody("cat", su.toString()).exit, "the instance is out of reach");
+        Result volume = asNobody("cat", volumes.resolve("app-1/usr/bin/su").toString());
+        assertEquals(0, volume.exit, volume.out);
+        assertEquals("setuid from an image\n", volume.out);
+    }
+
     private record Result(int exit, String out) {
     }
 
