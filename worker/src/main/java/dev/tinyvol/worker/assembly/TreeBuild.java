@@ -12,7 +12,6 @@ import dev.tinyvol.worker.errors.ErrorCode;
 import dev.tinyvol.worker.errors.IoErrors;
 import dev.tinyvol.worker.errors.TinyVolException;
 import dev.tinyvol.worker.posix.DirFd;
-import dev.tinyvol.worker.posix.PosixFiles;
 import dev.tinyvol.worker.progress.Progress;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
