@@ -189,22 +189,28 @@ public final class Assembler {
         }
         return new AssemblyReport(volume, existing == null ? AssemblyReport.Outcome.BUILT : AssemblyReport.Outcome.REPLACED,
                 target.toString(), checked.manifestId(), build.filesLinked(), build.filesCopied(), build.symlinks(),
-                build.dirsCreated(), build.bytes(), elapsedMs(start), build.warnings(), build.method(), build.filesCloned(),
+                build.dirsCreated(), build.bytes(), elapsedMs(start), warnings(checked.remade(), build.warnings()),
+                build.method(), build.filesCloned(),
                 ImportMethod.protection(options.readOnly(), build.method(), build.filesLinked()));
     }
 
-    /** What the checker threads found: each instance's size, and the manifest's identity. */
-    private record Checked(Map<FileEntry, Instance> sizes, String manifestId) {
+    /**
+     * What the checker threads found: each instance's size, the manifest's identity, and a line per
+     * tampered instance re-made before it was linked (sorted: the report is the same however threads ran).
+     */
+    private record Checked(Map<FileEntry, Instance> sizes, String manifestId, List<String> remade) {
     }
 
     /** Blob checks and the identity hash, running on the checker threads. */
     private final class Checks {
         private final Map<FileEntry, Instance> sizes;
+        private final java.util.Queue<String> remade;
         private final List<Future<?>> slices;
         private final Future<String> identity;
 
-        Checks(Map<FileEntry, Instance> sizes, List<Future<?>> slices, Future<String> identity) {
+        Checks(Map<FileEntry, Instance> sizes, java.util.Queue<String> remade, List<Future<?>> slices, Future<String> identity) {
             this.sizes = sizes;
+            this.remade = remade;
             this.slices = slices;
             this.identity = identity;
         }
@@ -212,7 +218,7 @@ public final class Assembler {
         Checked await() {
             WorkerPool.awaitAll(slices);
             try {
-                return new Checked(sizes, identity.get());
+                return new Checked(sizes, identity.get(), remade.stream().sorted().toList());
             } catch (ExecutionException e) {
                 throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
             } catch (InterruptedException e) {
@@ -240,6 +246,7 @@ public final class Assembler {
     private Checks startChecks(Manifest manifest, String knownId, DirFd objects) {
         List<Map.Entry<String, ManifestEntry>> entries = new ArrayList<>(manifest.entries().entrySet());
         Map<FileEntry, Instance> sizes = new ConcurrentHashMap<>(entries.size());
+        java.util.Queue<String> remade = new java.util.concurrent.ConcurrentLinkedQueue<>();
         Set<FileEntry> claimed = ConcurrentHashMap.newKeySet(entries.size());
         int slice = Math.max(1024, entries.size() / (threads * 2) + 1);
         List<Future<?>> slices = new ArrayList<>();
@@ -249,24 +256,38 @@ public final class Assembler {
                 for (Map.Entry<String, ManifestEntry> e : part) {
                     // Entries with the same content, mode and owner are equal: each instance is checked once.
                     if (e.getValue() instanceof FileEntry f && claimed.add(f)) {
-                        check(f, e.getKey(), sizes, objects);
+                        check(f, e.getKey(), sizes, objects, remade);
                     }
                 }
             }));
         }
         Future<String> identity = knownId != null ? CompletableFuture.completedFuture(knownId)
                 : checker.submit(() -> ManifestIdentity.of(manifest));
-        return new Checks(sizes, slices, identity);
+        return new Checks(sizes, remade, slices, identity);
     }
 
-    private void check(FileEntry entry, String neededBy, Map<FileEntry, Instance> sizes, DirFd objects) {
+    private void check(FileEntry entry, String neededBy, Map<FileEntry, Instance> sizes, DirFd objects,
+                       java.util.Queue<String> remade) {
         BlobKey key = BlobKey.of(entry);
         try {
-            sizes.put(entry, new Instance(key, cas.ensureInstance(key, objects),
+            Cas.CheckedInstance checked = cas.checkInstance(key, objects);
+            if (checked.remade() != null) {
+                remade.add("blob " + Cas.instanceName(key) + " (needed by " + neededBy + ") had been changed through a "
+                        + "link (" + checked.remade() + "): re-made from its content, which still matches its digest, "
+                        + "and that linked; volumes that link the old inode keep it ('tinyvol verify' names them)");
+            }
+            sizes.put(entry, new Instance(key, checked.size(),
                     Cas.instanceName(key).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         } catch (TinyVolException problem) {
             throw new TinyVolException(problem.code(), neededBy, problem.getMessage() + " (needed by " + neededBy + ")", problem);
         }
+    }
+
+    /** Re-made instances first: what an operator must look into (a link was used to change the store). */
+    private static List<String> warnings(List<String> remade, List<String> build) {
+        List<String> all = new ArrayList<>(remade);
+        all.addAll(build);
+        return all;
     }
 
     private static Stat lstatOrNull(Path path) {

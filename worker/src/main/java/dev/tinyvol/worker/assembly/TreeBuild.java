@@ -12,7 +12,6 @@ import dev.tinyvol.worker.errors.ErrorCode;
 import dev.tinyvol.worker.errors.IoErrors;
 import dev.tinyvol.worker.errors.TinyVolException;
 import dev.tinyvol.worker.posix.DirFd;
-import dev.tinyvol.worker.posix.PosixFiles;
 import dev.tinyvol.worker.progress.Progress;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
@@ -253,7 +252,7 @@ final class TreeBuild implements AutoCloseable {
     private void clone(String rel, BlobKey key, Instance instance) {
         byte[] name = rel.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         try {
-            root.cloneFrom(objects, instance.name(), name, key.mode(), key.uid(), key.gid(), Cas.BLOB_MTIME);
+            root.cloneFrom(objects, instance.name(), name, key.attributes());
         } catch (IOException e) {
             throw IoErrors.classify(e, rel, "cloning " + rel + " from blob " + key);
         }
@@ -268,11 +267,7 @@ final class TreeBuild implements AutoCloseable {
     private void copy(String rel, BlobKey key, Path blob, Path path, boolean fallback) {
         try {
             Files.copy(blob, path);
-            if (key.uid() != 0 || key.gid() != 0) {
-                PosixFiles.lchown(path, key.uid(), key.gid());
-            }
-            PosixFiles.chmod(path, key.mode());
-            PosixFiles.setModifiedTime(path, Cas.BLOB_MTIME);
+            key.attributes().applyToNew(path);
         } catch (IOException e) {
             throw IoErrors.classify(e, rel, "copying " + rel);
         }

@@ -305,15 +305,8 @@ public final class Verifier {
         } catch (NoSuchFileException e) {
             blob = null;
         }
-        if (isCopy) {
-            if (blob != null && blob.size() != stat.size()) {
-                return "copied file is " + stat.size() + " bytes, blob " + key + " is " + blob.size();
-            }
-        } else if (blob == null) {
-            return "blob " + key + " is no longer in the CAS";
-        } else if (!blob.sameInode(stat)) {
-            return "not a link to blob " + key + " (another inode)";
-        }
+        // Mode and owner first: a file whose instance was re-made after a chmod or chown through a
+        // link is reported for what was done to it, not only as "another inode".
         String modeWrong = mode(stat, f.mode());
         if (modeWrong != null) {
             return modeWrong;
@@ -322,14 +315,30 @@ public final class Verifier {
         if (ownerWrong != null) {
             return ownerWrong;
         }
+        if (isCopy) {
+            if (blob != null && blob.size() != stat.size()) {
+                return "copied file is " + stat.size() + " bytes, blob " + key + " is " + blob.size();
+            }
+        } else if (blob == null) {
+            return "blob " + key + " is no longer in the CAS";
+        }
         if (!stat.modified().equals(Cas.BLOB_MTIME)) {
             return "written after assembly (its mtime moved to " + stat.modified() + ")"
-                    + (isCopy ? "" : "; the write changed blob " + key + " and every volume that links it");
+                    + (isCopy || !blob.sameInode(stat) ? "" : "; the write changed blob " + key + " and every volume that links it");
+        }
+        if (!isCopy && !blob.sameInode(stat)) {
+            return "not a link to blob " + key + " (another inode: the file was replaced, or the blob re-made "
+                    + "after it was changed through a link)";
         }
         if (deep) {
             String actual;
-            try (InputStream in = dir.openRead(leaf)) {
+            try (InputStream in = dir.openRead(leaf, stat)) {
                 actual = Sha256.of(in);
+            } catch (dev.tinyvol.worker.posix.FileSwappedException swapped) {
+                // A workload's swap (a FIFO put there would have hung an open that waits): a finding, not a failure.
+                return "replaced while it was verified: " + dev.tinyvol.worker.posix.FileSwappedException.describe(swapped.examined())
+                        + " when checked, " + dev.tinyvol.worker.posix.FileSwappedException.describe(swapped.opened())
+                        + " when opened to be hashed";
             }
             if (!actual.equals(f.digest())) {
                 return "content hashes to " + actual + ", expected " + f.digest();

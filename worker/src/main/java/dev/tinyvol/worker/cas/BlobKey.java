@@ -2,6 +2,7 @@ package dev.tinyvol.worker.cas;
 
 import dev.tinyvol.messages.manifest.FileEntry;
 import dev.tinyvol.messages.manifest.ManifestRules;
+import dev.tinyvol.worker.posix.FileAttributes;
 
 /**
  * One blob instance: content plus the mode and owner every hard link to it shares. The
@@ -24,6 +25,11 @@ public record BlobKey(String digest, int mode, long uid, long gid) {
 
     public boolean isBare() {
         return mode == FileEntry.V1_MODE && uid == 0 && gid == 0;
+    }
+
+    /** What every instance of this key carries: its mode and owner, and the store's fixed mtime. */
+    public FileAttributes attributes() {
+        return new FileAttributes(mode, uid, gid, Cas.BLOB_MTIME);
     }
 
     /** {@code <digest>} or {@code <digest>.<mode>.<uid>.<gid>}, e.g. {@code ….0755.0.0}. */

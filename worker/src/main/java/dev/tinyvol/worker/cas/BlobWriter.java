@@ -2,7 +2,6 @@ package dev.tinyvol.worker.cas;
 
 import dev.tinyvol.worker.errors.IoErrors;
 import dev.tinyvol.worker.posix.DirFd;
-import dev.tinyvol.worker.posix.PosixFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -71,11 +70,7 @@ public final class BlobWriter implements AutoCloseable {
                 }
             }
             BlobKey key = new BlobKey(HexFormat.of().formatHex(sha.digest()), mode, uid, gid);
-            if (uid != 0 || gid != 0) {
-                PosixFiles.lchown(part, uid, gid);
-            }
-            PosixFiles.chmod(part, mode); // after chown, which clears setuid/setgid
-            PosixFiles.setModifiedTime(part, Cas.BLOB_MTIME);
+            key.attributes().applyToNew(part);
             String shard = key.digest().substring(0, 2);
             if (!shards.contains(shard)) {
                 // Made before it is marked made: a thread that finds the mark renames into it at once.
@@ -92,8 +87,9 @@ public final class BlobWriter implements AutoCloseable {
                 return new Cas.Streamed(key, size, true);
             } catch (FileAlreadyExistsException already) {
                 // Stored before, by this pull or another; unless a power loss before a sync cut it short
-                // (its name and size say so): then this whole copy takes its place.
-                if (objects.stat(Cas.instanceName(key)).size() == size) {
+                // (its size says so) or it was changed through a volume's link (a chmod, chown or write:
+                // its attributes say so): then this whole, just-hashed copy takes its place.
+                if (Cas.tampering(key, objects.stat(Cas.instanceName(key)), size) == null) {
                     return new Cas.Streamed(key, size, false);
                 }
                 tmp.rename(name, objects, Cas.instanceName(key), DirFd.RenameMode.REPLACE);

@@ -4,6 +4,7 @@ import dev.tinyvol.worker.errors.ErrorCode;
 import dev.tinyvol.worker.errors.IoErrors;
 import dev.tinyvol.worker.errors.TinyVolException;
 import dev.tinyvol.worker.posix.DirFd;
+import dev.tinyvol.worker.posix.FileAttributes;
 import dev.tinyvol.worker.posix.PosixFiles;
 import dev.tinyvol.worker.posix.Stat;
 import java.io.IOException;
@@ -13,8 +14,6 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.LinkOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -25,6 +24,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A node's content-addressed store (DESIGN.md, "The local CAS"):
@@ -38,6 +39,8 @@ import java.util.TreeSet;
  * every blob on every use.
  */
 public final class Cas {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Cas.class);
 
     /** The modification time every blob instance carries (the epoch, as ostree uses). */
     public static final FileTime BLOB_MTIME = FileTime.fromMillis(0);
@@ -58,6 +61,9 @@ public final class Cas {
     public static Cas create(Path root) {
         Cas cas = new Cas(root.toAbsolutePath().normalize());
         try {
+            boolean existed = Files.isDirectory(cas.objects);
+            Files.createDirectories(cas.root);
+            cas.keepRootOnly(existed);
             Files.createDirectories(cas.objects);
             Files.createDirectories(cas.refs);
             Files.createDirectories(cas.tmp);
@@ -76,11 +82,41 @@ public final class Cas {
                             + root + " --ref NAME'");
         }
         try {
+            cas.keepRootOnly(true);
             Files.createDirectories(cas.tmp);
         } catch (IOException e) {
             throw IoErrors.classify(e, cas.tmp.toString(), "creating the CAS tmp directory");
         }
         return cas;
+    }
+
+    /** The CAS root's mode: only its owner (root on a node) may enter it, as containerd and Docker keep theirs. */
+    public static final int ROOT_MODE = 0700;
+
+    /**
+     * The store holds the setuid binaries and private files of every image it has, so no other local
+     * user may reach it (DESIGN.md, "Store life cycle"): its root is made 0700 when created, and
+     * tightened, with a line in the log, when an older store is found open. Volumes stay readable:
+     * they are in the volumes directory, and a hard link needs no path through objects/. A store this
+     * process does not own is left as it is (its owner's to change).
+     */
+    private void keepRootOnly(boolean existed) throws IOException {
+        Stat stat = PosixFiles.lstat(root);
+        if ((stat.permissions() & 07777) == ROOT_MODE) {
+            return;
+        }
+        try {
+            PosixFiles.chmod(root, ROOT_MODE);
+        } catch (IOException e) {
+            LOG.warn("the CAS at {} has mode {} and cannot be made root-only ({}): other users may read the setuid "
+                    + "files of every image in it", root, String.format("%04o", stat.permissions()), e.getMessage());
+            return;
+        }
+        if (existed && (stat.permissions() & 077) != 0) {
+            LOG.info("the CAS at {} was open to other users (mode {}); made it root-only ({}): it holds every image's "
+                    + "setuid files. Volumes stay readable through the volumes directory", root,
+                    String.format("%04o", stat.permissions()), String.format("%04o", ROOT_MODE));
+        }
     }
 
     public Path root() {
@@ -111,112 +147,130 @@ public final class Cas {
 
     /**
      * The instance for {@code key}, made from another instance of the same content on first need,
-     * and checked: an instance whose modification time has moved is hashed again and refused if its
-     * content no longer matches its name.
+     * and checked as {@link #checkInstance} does.
      *
      * @return the instance's size in bytes
      * @throws TinyVolException BLOB_MISSING if no instance of the content exists, BLOB_CORRUPT if the
      *                          content was changed through a link
      */
     public long ensureInstance(BlobKey key) {
-        return ensureInstance(key, null);
+        return checkInstance(key, null).size();
     }
 
     /**
-     * As {@link #ensureInstance(BlobKey)}, looking first through {@code objects}, an open descriptor
-     * of {@link #objectsDir()} the caller holds for the duration of its work (an assembly): the
-     * common case, once per distinct blob, is then one statx of a short relative name.
+     * What the check of an instance before it is linked, cloned or copied found.
+     *
+     * @param size   the instance's size in bytes
+     * @param remade null if the instance was as the store made it; else what was wrong with it (e.g.
+     *               "mode 4755, not 0755"): it was then made again from its own content, verified
+     *               against its digest, and the old inode left to the volumes that link it
      */
-    public long ensureInstance(BlobKey key, DirFd objects) {
+    public record CheckedInstance(long size, String remade) {
+    }
+
+    /**
+     * The instance for {@code key}, checked before it is used (DESIGN.md, "Link-time checks"): one
+     * statx, through {@code objects} (an open descriptor of {@link #objectsDir()} the caller holds for
+     * its whole work, or null) when given. An instance without its size, mode, owner or fixed mtime
+     * was changed through some volume's hard link (chmod and chown move only the ctime, a write the
+     * mtime): it is never linked again. Its content is copied and hashed; if it still hashes to its
+     * digest, the copy, given the right attributes, is renamed over the instance's name (volumes that
+     * link the old inode keep it, and verify names them); if not, the instance is refused. A missing
+     * instance is made from another of the same content.
+     *
+     * @throws TinyVolException BLOB_MISSING if no instance of the content exists, BLOB_CORRUPT if its
+     *                          content no longer matches its digest
+     */
+    public CheckedInstance checkInstance(BlobKey key, DirFd objects) {
         Path path = instancePath(key);
         try {
-            if (objects != null) {
-                Stat fast = objects.stat(instanceName(key));
-                if (fast.isRegularFile() && fast.modified().equals(BLOB_MTIME)) {
-                    return fast.size();
-                }
+            Stat stat = objects != null ? objects.stat(instanceName(key)) : PosixFiles.lstat(path);
+            if (tampering(key, stat, -1) == null) {
+                return new CheckedInstance(stat.size(), null);
             }
-            return checked(key, path, basicStat(path));
+            return remake(key);
         } catch (NoSuchFileException missing) {
-            return materializeFromSibling(key);
+            return new CheckedInstance(materializeFromSibling(key), null);
         } catch (IOException e) {
             throw IoErrors.classify(e, path.toString(), "reading blob " + key);
+        }
+    }
+
+    /**
+     * What is wrong with an instance as one statx shows it, or null if nothing: not a regular file,
+     * not {@code expectedSize} bytes (when that is known, i.e. not -1), or not the mode, owner and
+     * fixed mtime its key gives it ({@link BlobKey#attributes()}). The one check every user of an
+     * instance makes (assembly, ingest, pull, fsck).
+     */
+    public static String tampering(BlobKey key, Stat stat, long expectedSize) {
+        if (!stat.isRegularFile()) {
+            return "not a regular file";
+        }
+        FileAttributes wanted = key.attributes();
+        boolean sizeWrong = expectedSize >= 0 && stat.size() != expectedSize;
+        if (!sizeWrong && wanted.matches(stat)) {
+            return null;
+        }
+        List<String> wrong = new ArrayList<>();
+        if (sizeWrong) {
+            wrong.add("size " + stat.size() + ", not " + expectedSize);
+        }
+        wanted.differences(stat).forEach(d -> wrong.add(d.detail()));
+        return String.join("; ", wrong);
+    }
+
+    /** Makes a tampered instance again from its own content (see {@link #checkInstance}). */
+    private CheckedInstance remake(BlobKey key) throws IOException {
+        Path target = instancePath(key);
+        synchronized (repairLock(key)) {
+            Stat now = PosixFiles.lstat(target);
+            String wrong = tampering(key, now, -1);
+            if (wrong == null) {
+                return new CheckedInstance(now.size(), null); // another thread re-made it first
+            }
+            if (!now.isRegularFile()) {
+                throw new TinyVolException(ErrorCode.BLOB_CORRUPT, key.fileName(),
+                        "blob " + target + " is not a regular file; remove it and ingest its content again");
+            }
+            Path part = null;
+            try {
+                part = verifiedCopy(key, target, true);
+                long size = PosixFiles.lstat(part).size();
+                Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                part = null;
+                PosixFiles.fsyncDirectory(target.getParent());
+                LOG.warn("blob instance {} had been changed through a link ({}); re-made from its content, which still "
+                        + "matches its digest. Volumes that link the old inode keep it: 'tinyvol verify' names them", key, wrong);
+                return new CheckedInstance(size, wrong);
+            } finally {
+                deleteQuietly(part);
+            }
         }
     }
 
     /** What ingest finds where an instance should be. */
     public enum InstanceState { INTACT, MISSING, DAMAGED }
 
-    /** Looks at an instance without making or changing it (beyond restoring a touched mtime). */
+    /** Looks at an instance without making or changing it. */
     public InstanceState inspect(BlobKey key) {
         return inspect(key, -1);
     }
 
     /**
-     * As {@link #inspect(BlobKey)}, and an instance whose size is not {@code expectedSize} (when not
-     * -1) is DAMAGED: what a power loss before the ingest's syncfs can leave (a name, a fixed mtime,
-     * and fewer bytes than the content it is named by).
+     * As {@link #inspect(BlobKey)}: an instance {@link #tampering} finds anything wrong with is
+     * DAMAGED, and so is one whose size is not {@code expectedSize} (when not -1): what a power loss
+     * before the ingest's syncfs can leave (a name, a fixed mtime, and fewer bytes than the content
+     * it is named by). The caller, which has the content, replaces it.
      */
     public InstanceState inspect(BlobKey key, long expectedSize) {
         Path path = instancePath(key);
         try {
-            BasicFileAttributes stat = basicStat(path);
-            if (expectedSize >= 0 && stat.isRegularFile() && stat.size() != expectedSize) {
-                return InstanceState.DAMAGED;
-            }
-            checked(key, path, stat);
-            return InstanceState.INTACT;
+            return tampering(key, PosixFiles.lstat(path), expectedSize) == null ? InstanceState.INTACT : InstanceState.DAMAGED;
         } catch (NoSuchFileException e) {
             return InstanceState.MISSING;
-        } catch (TinyVolException e) {
-            if (e.code() == ErrorCode.BLOB_CORRUPT) {
-                return InstanceState.DAMAGED;
-            }
-            throw e;
         } catch (IOException e) {
             throw IoErrors.classify(e, path.toString(), "reading blob " + key);
         }
-    }
-
-    /** Basic attributes are read without the map the {@code unix:} view builds: this runs once per blob. */
-    private static BasicFileAttributes basicStat(Path path) throws IOException {
-        return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-    }
-
-    private long checked(BlobKey key, Path path, BasicFileAttributes stat) throws IOException {
-        if (!stat.isRegularFile()) {
-            throw new TinyVolException(ErrorCode.BLOB_CORRUPT, key.fileName(),
-                    "blob " + path + " is not a regular file; remove it and ingest its content again");
-        }
-        if (stat.lastModifiedTime().equals(BLOB_MTIME)) {
-            return stat.size();
-        }
-        // Hash, then look again: a write during the hash (mtime, size or ctime moved) means the hash
-        // describes content that is gone, so resetting the mtime now would hide that write.
-        Stat before = PosixFiles.lstat(path);
-        String actual = null;
-        for (int attempt = 0; attempt < 3; attempt++) {
-            actual = Sha256.of(path);
-            Stat after = PosixFiles.lstat(path);
-            if (after.modified().equals(before.modified()) && after.size() == before.size()
-                    && after.changed().equals(before.changed())) {
-                break;
-            }
-            if (attempt == 2) {
-                throw new TinyVolException(ErrorCode.BLOB_CORRUPT, key.fileName(), "blob " + path + " keeps changing "
-                        + "while it is checked (something writes to it through a hard link); it is not linked again");
-            }
-            before = after;
-        }
-        if (!actual.equals(key.digest())) {
-            throw new TinyVolException(ErrorCode.BLOB_CORRUPT, key.fileName(),
-                    "blob " + path + " was changed after ingest (its content now hashes to " + actual
-                            + "), probably by a write through a hard link in a volume; it is not linked again. "
-                            + "Ingest the original content again to replace it, and check volumes with 'tinyvol verify --deep'");
-        }
-        // Touched but intact (e.g. by a backup tool): restore the marker so the next use is cheap.
-        PosixFiles.setModifiedTime(path, BLOB_MTIME);
-        return before.size();
     }
 
     private long materializeFromSibling(BlobKey key) {
@@ -310,16 +364,19 @@ public final class Cas {
             try (FileChannel channel = FileChannel.open(part, StandardOpenOption.WRITE);
                  OutputStream out = Channels.newOutputStream(channel)) {
                 String actual = Sha256.copy(source, out);
+                if (!actual.equals(key.digest()) && source.equals(instancePath(key))) {
+                    throw new TinyVolException(ErrorCode.BLOB_CORRUPT, key.fileName(),
+                            "blob " + source + " was changed after ingest (its content now hashes to " + actual
+                                    + "), probably by a write through a hard link in a volume; it is not linked again. "
+                                    + "Ingest or pull the original content again, or run 'tinyvol cas fsck --repair', to "
+                                    + "replace it, and check volumes with 'tinyvol verify --deep'");
+                }
                 if (!actual.equals(key.digest())) {
                     throw new TinyVolException(ErrorCode.BLOB_CORRUPT, source.toString(),
                             source + " hashes to " + actual + ", not " + key.digest()
                                     + " (changed while being read, or a blob changed through a link)");
                 }
-                if (key.uid() != 0 || key.gid() != 0) {
-                    PosixFiles.lchown(part, key.uid(), key.gid());
-                }
-                PosixFiles.chmod(part, key.mode()); // after chown, which clears setuid/setgid
-                PosixFiles.setModifiedTime(part, BLOB_MTIME);
+                key.attributes().applyToNew(part);
                 if (fsync) {
                     channel.force(true);
                 }
@@ -359,6 +416,10 @@ public final class Cas {
     /** One monitor per few instances, so threads repairing the same instance take turns. */
     private final Object[] repairLocks = java.util.stream.IntStream.range(0, 64).mapToObj(i -> new Object()).toArray();
 
+    private Object repairLock(BlobKey key) {
+        return repairLocks[Math.floorMod(key.hashCode(), repairLocks.length)];
+    }
+
     /**
      * Replaces a damaged instance with good content, atomically: a verified copy is renamed over
      * it, so the instance's name never stands empty, and threads or processes repairing the same
@@ -369,7 +430,7 @@ public final class Cas {
      */
     public boolean replace(BlobKey key, Path source) {
         Path target = instancePath(key);
-        synchronized (repairLocks[Math.floorMod(key.hashCode(), repairLocks.length)]) {
+        synchronized (repairLock(key)) {
             long expected;
             try {
                 expected = Files.size(source);
@@ -401,7 +462,7 @@ public final class Cas {
      */
     public void replaceDamaged(BlobKey key, Path source) {
         Path target = instancePath(key);
-        synchronized (repairLocks[Math.floorMod(key.hashCode(), repairLocks.length)]) {
+        synchronized (repairLock(key)) {
             Path part = null;
             try {
                 part = verifiedCopy(key, source, true);

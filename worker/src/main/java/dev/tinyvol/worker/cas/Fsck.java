@@ -157,17 +157,18 @@ public final class Fsck {
             if (!actual.equals(key.digest())) {
                 found.add(finding(name, Kind.CONTENT, "content hashes to " + actual + " (" + stat.size() + " bytes)"));
             }
-            if (stat.permissions() != key.mode()) {
-                found.add(finding(name, Kind.MODE, "mode " + dev.tinyvol.messages.manifest.ManifestRules.formatMode(stat.permissions())
-                        + ", not " + dev.tinyvol.messages.manifest.ManifestRules.formatMode(key.mode())));
-            }
-            if (stat.uid() != key.uid() || stat.gid() != key.gid()) {
-                found.add(finding(name, Kind.OWNER, "owner " + stat.uid() + ":" + stat.gid() + ", not " + key.uid() + ":" + key.gid()));
-            }
-            if (!stat.modified().equals(Cas.BLOB_MTIME) && found.stream().noneMatch(f -> f.kind() == Kind.CONTENT)) {
-                // (a content change moves the mtime too; saying so twice would only be noise)
-                found.add(finding(name, Kind.MTIME, "mtime " + stat.modified() + ", not the fixed " + Cas.BLOB_MTIME
-                        + (found.isEmpty() ? " (content intact: touched, or rewritten with the same bytes)" : "")));
+            for (dev.tinyvol.worker.posix.FileAttributes.Difference d : key.attributes().differences(stat)) {
+                switch (d.field()) {
+                    case MODE -> found.add(finding(name, Kind.MODE, d.detail()));
+                    case OWNER -> found.add(finding(name, Kind.OWNER, d.detail()));
+                    case MTIME -> {
+                        // (a content change moves the mtime too; saying so twice would only be noise)
+                        if (found.stream().noneMatch(f -> f.kind() == Kind.CONTENT)) {
+                            found.add(finding(name, Kind.MTIME, d.detail()
+                                    + (found.isEmpty() ? " (content intact: touched, or rewritten with the same bytes)" : "")));
+                        }
+                    }
+                }
             }
         } catch (NoSuchFileException gone) {
             return List.of(); // removed since it was listed: only a repair elsewhere can do that under the shared lock
@@ -335,11 +336,7 @@ public final class Fsck {
     private String fixAttributes(BlobKey key) {
         Path path = cas.instancePath(key);
         try {
-            if (key.uid() != 0 || key.gid() != 0 || PosixFiles.lstat(path).uid() != 0 || PosixFiles.lstat(path).gid() != 0) {
-                PosixFiles.lchown(path, key.uid(), key.gid());
-            }
-            PosixFiles.chmod(path, key.mode()); // after chown, which clears setuid/setgid
-            PosixFiles.setModifiedTime(path, Cas.BLOB_MTIME);
+            key.attributes().applyTo(path);
             return "mode, owner and mtime set to what its name says";
         } catch (IOException e) {
             throw IoErrors.classify(e, path.toString(), "repairing blob " + key);

@@ -232,11 +232,32 @@ public final class DirFd implements AutoCloseable {
         Native.utimensat(fd, relative, time, Native.AT_SYMLINK_NOFOLLOW, shown(relative));
     }
 
-    /** Opens a regular file below this directory for reading, confined like {@link #openBeneath}. */
-    public InputStream openRead(byte[] relative) throws IOException {
-        int file = Native.openat2(fd, relative, Native.O_RDONLY | Native.O_NOFOLLOW | Native.O_CLOEXEC, 0, CONFINED,
-                shown(relative));
-        return new FdInputStream(file, shown(relative));
+    /**
+     * Opens for reading the regular file below this directory that {@code examined} (its statx a
+     * moment earlier) describes, confined like {@link #openBeneath}. A workload can swap another
+     * file in between: the open never waits (O_NONBLOCK, so a FIFO put there cannot hang the
+     * caller, which may hold a lock), and the opened descriptor is statx'd and must be that inode,
+     * still a regular file.
+     *
+     * @throws FileSwappedException if what was opened is not the file that was examined
+     */
+    public InputStream openRead(byte[] relative, Stat examined) throws IOException {
+        String name = shown(relative);
+        int file = Native.openat2(fd, relative, Native.O_RDONLY | Native.O_NOFOLLOW | Native.O_NONBLOCK | Native.O_CLOEXEC,
+                0, CONFINED, name);
+        boolean kept = false;
+        try {
+            Stat opened = decode(Native.statx(file, new byte[0], Native.AT_EMPTY_PATH | Native.AT_SYMLINK_NOFOLLOW, name));
+            if (!opened.sameInode(examined) || !opened.isRegularFile()) {
+                throw new FileSwappedException(name, examined, opened);
+            }
+            kept = true;
+            return new FdInputStream(file, name);
+        } finally {
+            if (!kept) {
+                Native.close(file);
+            }
+        }
     }
 
     /** fsync of this directory: entries made in it survive a power loss. */
@@ -256,16 +277,15 @@ public final class DirFd implements AutoCloseable {
      * Fails with EOPNOTSUPP or EINVAL where the filesystem cannot clone, EXDEV across filesystems.
      */
     public void cloneFrom(DirFd fromDir, byte[] from, byte[] to) throws IOException {
-        cloneFrom(fromDir, from, to, -1, 0, 0, null);
+        cloneFrom(fromDir, from, to, null);
     }
 
     /**
-     * As {@link #cloneFrom(DirFd, byte[], byte[])}, then gives the clone an owner, mode and
-     * modification time through its descriptor (no path looked up again): what a hard link to an
-     * instance shares with it. {@code mode} -1 leaves all three as they are.
+     * As {@link #cloneFrom(DirFd, byte[], byte[])}, then gives the clone {@code attributes} through
+     * its descriptor (no path looked up again): what a hard link to an instance shares with it.
+     * {@code null} leaves them as they are.
      */
-    public void cloneFrom(DirFd fromDir, byte[] from, byte[] to, int mode, long uid, long gid, FileTime mtime)
-            throws IOException {
+    public void cloneFrom(DirFd fromDir, byte[] from, byte[] to, FileAttributes attributes) throws IOException {
         int source = Native.openat(fromDir.fd, from, Native.O_RDONLY | Native.O_NOFOLLOW | Native.O_CLOEXEC, 0,
                 fromDir.shown(from));
         try {
@@ -274,12 +294,8 @@ public final class DirFd implements AutoCloseable {
             boolean cloned = false;
             try {
                 Native.ioctl(target, Native.FICLONE, source, shown(to));
-                if (mode >= 0) {
-                    if (uid != 0 || gid != 0) {
-                        Native.fchown(target, uid, gid, shown(to));
-                    }
-                    Native.fchmod(target, mode & 07777, shown(to)); // after fchown, which clears setuid/setgid
-                    Native.futimens(target, mtime, shown(to));
+                if (attributes != null) {
+                    attributes.applyToNew(target, shown(to));
                 }
                 cloned = true;
             } finally {

@@ -14,13 +14,19 @@ public final class Mounts {
     private Mounts() {
     }
 
-    /** {@code mount --bind DIR DIR} then {@code mount -o remount,bind,ro DIR}; undone if the second fails. */
+    /**
+     * {@code mount --bind DIR DIR} then {@code mount -o remount,bind,ro DIR}, keeping the per-mount
+     * flags the bind took from the mount DIR is on; undone if the second fails.
+     */
     public static void bindReadOnly(Path dir) throws IOException {
         byte[] path = dir.toString().getBytes(StandardCharsets.UTF_8);
         Native.mount(path, path, Native.MS_BIND, dir.toString());
         try {
-            // Only read-only: setuid binaries and device semantics of the tree stay what the manifest says.
-            Native.mount(null, path, Native.MS_BIND | Native.MS_REMOUNT | Native.MS_RDONLY, dir.toString());
+            // A bind remount sets the per-mount flags to exactly what it is given: with only RDONLY it
+            // would drop the nosuid, nodev and noexec the operator put on the volumes' filesystem (and,
+            // in a user namespace, fail with EPERM for the locked ones). So carry them over, as runc does.
+            long kept = perMountFlags(Native.statvfsFlags(path, dir.toString()));
+            Native.mount(null, path, Native.MS_BIND | Native.MS_REMOUNT | Native.MS_RDONLY | kept, dir.toString());
         } catch (IOException e) {
             try {
                 Native.umount2(path, Native.MNT_DETACH, dir.toString());
@@ -29,6 +35,30 @@ public final class Mounts {
             }
             throw e;
         }
+    }
+
+    /** The MS_* flags for the per-mount ST_* flags statvfs reports (the rest are the filesystem's own). */
+    static long perMountFlags(long statvfsFlags) {
+        long flags = 0;
+        if ((statvfsFlags & Native.ST_NOSUID) != 0) {
+            flags |= Native.MS_NOSUID;
+        }
+        if ((statvfsFlags & Native.ST_NODEV) != 0) {
+            flags |= Native.MS_NODEV;
+        }
+        if ((statvfsFlags & Native.ST_NOEXEC) != 0) {
+            flags |= Native.MS_NOEXEC;
+        }
+        if ((statvfsFlags & Native.ST_NOATIME) != 0) {
+            flags |= Native.MS_NOATIME;
+        }
+        if ((statvfsFlags & Native.ST_NODIRATIME) != 0) {
+            flags |= Native.MS_NODIRATIME;
+        }
+        if ((statvfsFlags & Native.ST_RELATIME) != 0) {
+            flags |= Native.MS_RELATIME;
+        }
+        return flags;
     }
 
     /**

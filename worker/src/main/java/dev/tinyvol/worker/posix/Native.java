@@ -37,6 +37,8 @@ final class Native {
     static final int O_CREAT = 0100;
     static final int O_EXCL = 0200;
     static final int O_CLOEXEC = 02000000;
+    /** The same on x86_64 and aarch64: an open of a FIFO returns at once instead of waiting for a writer. */
+    static final int O_NONBLOCK = 04000;
     static final int O_DIRECTORY;
     static final int O_NOFOLLOW;
 
@@ -92,6 +94,7 @@ final class Native {
     private static final MethodHandle FCHOWN = errnoCall("fchown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), -1);
     private static final MethodHandle MOUNT = errnoCall("mount",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), -1);
+    private static final MethodHandle STATVFS = errnoCall("statvfs", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), -1);
     private static final MethodHandle UMOUNT2 = errnoCall("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), -1);
     private static final MethodHandle RENAMEAT2 = errnoCall("renameat2",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT), -1);
@@ -363,8 +366,33 @@ final class Native {
     }
 
     static final long MS_RDONLY = 1;
+    static final long MS_NOSUID = 2;
+    static final long MS_NODEV = 4;
+    static final long MS_NOEXEC = 8;
     static final long MS_REMOUNT = 32;
+    static final long MS_NOATIME = 1024;
+    static final long MS_NODIRATIME = 2048;
     static final long MS_BIND = 4096;
+    static final long MS_RELATIME = 1L << 21;
+
+    /** statvfs(3)'s f_flag bits for the per-mount flags (ST_*; not the MS_* numbers for relatime). */
+    static final long ST_NOSUID = 2;
+    static final long ST_NODEV = 4;
+    static final long ST_NOEXEC = 8;
+    static final long ST_NOATIME = 1024;
+    static final long ST_NODIRATIME = 2048;
+    static final long ST_RELATIME = 4096;
+
+    /**
+     * statvfs(3)'s f_flag for the mount {@code path} is on. struct statvfs on 64-bit Linux (x86_64,
+     * aarch64): eleven 8-byte fields, f_flag the tenth, at offset 72.
+     */
+    static long statvfsFlags(byte[] path, String shown) throws IOException {
+        Scratch s = scratch();
+        MemorySegment p = name1(s, path, "statvfs", shown);
+        call(s, "statvfs", shown, true, e -> (int) STATVFS.invokeExact(e, p, s.struct));
+        return s.struct.get(JAVA_LONG, 72);
+    }
     static final int MNT_DETACH = 2;
 
     /** mount(2) without a filesystem type or data: binds and remounts. {@code source} may be null. */

@@ -28,6 +28,20 @@ public record Stat(int mode, long uid, long gid, long size, long inode, long dev
         return (mode & S_IFMT) == 0120000;
     }
 
+    /** The file type in words: "a regular file", "a FIFO", ... */
+    public static String typeOf(int mode) {
+        return switch (mode & S_IFMT) {
+            case 0100000 -> "a regular file";
+            case 0040000 -> "a directory";
+            case 0120000 -> "a symlink";
+            case 0010000 -> "a FIFO";
+            case 0140000 -> "a socket";
+            case 0020000 -> "a character device";
+            case 0060000 -> "a block device";
+            default -> "a file of unknown type";
+        };
+    }
+
     public boolean sameInode(Stat other) {
         return inode == other.inode && device == other.device;
     }

@@ -44,6 +44,43 @@ class ReadOnlyVolumeTest {
         }
     }
 
+    @Test
+    void aReadOnlyVolumeKeepsTheNosuidNodevAndNoexecOfTheFilesystemItIsOn() throws Exception {
+        try (Mount fs = Mount.tmpfs(tmp.resolve("fs"), "size=64m,nosuid,nodev,noexec,noatime")) {
+            Path volumes = fs.point().resolve("volumes");
+            try (AssemblyFixture f = new AssemblyFixture(fs.point().resolve("cas"), volumes)) {
+                Manifest m = f.ingest(Trees.rootfs(tmp.resolve("src")), "rootfs");
+                f.assemble("ro", m, new AssemblyOptions(false, true, ImportMethod.AUTO, true));
+                java.util.Set<String> parent = mountOptions(fs.point());
+                java.util.Set<String> volume = mountOptions(volumes.resolve("ro"));
+                System.out.println("per-mount options: the volumes' filesystem " + parent + ", the read-only volume " + volume);
+                for (String kept : java.util.List.of("nosuid", "nodev", "noexec", "noatime")) {
+                    assertTrue(parent.contains(kept), "the test's own filesystem: " + parent);
+                    assertTrue(volume.contains(kept), kept + " kept on the read-only volume's mount: " + volume);
+                }
+                assertTrue(volume.contains("ro"), volume.toString());
+                f.service.teardown("ro", () -> { });
+            } finally {
+                while (count(volumes, "ro") > 0) {
+                    Mount.run("umount", "-l", volumes.resolve("ro").toString());
+                }
+            }
+        }
+    }
+
+    /** The per-mount options (field 6 of /proc/self/mountinfo) of the last mount at {@code point}. */
+    private static java.util.Set<String> mountOptions(Path point) throws IOException {
+        java.util.Set<String> last = null;
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String[] fields = line.split(" ");
+            if (fields[4].equals(point.toString())) {
+                last = new java.util.TreeSet<>(java.util.List.of(fields[5].split(",")));
+            }
+        }
+        assertTrue(last != null, "nothing mounted at " + point);
+        return last;
+    }
+
     private void body(Path volumes) throws Exception {
         try (AssemblyFixture f = new AssemblyFixture(tmp.resolve("cas"), volumes)) {
             Manifest v1 = f.ingest(Trees.rootfs(tmp.resolve("src")), "rootfs");

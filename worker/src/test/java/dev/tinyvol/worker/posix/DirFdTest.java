@@ -143,14 +143,36 @@ class DirFdTest {
         Files.write(dir.resolve("data"), content);
         Files.createSymbolicLink(dir.resolve("link"), dir.resolve("data"));
         try (DirFd d = DirFd.open(dir)) {
-            try (InputStream in = d.openRead("data".getBytes(StandardCharsets.UTF_8))) {
+            Stat data = d.stat("data");
+            try (InputStream in = d.openRead("data".getBytes(StandardCharsets.UTF_8), data)) {
                 assertArrayEquals(content, in.readAllBytes());
             }
-            IOException loop = assertThrows(IOException.class, () -> d.openRead("link".getBytes(StandardCharsets.UTF_8)));
+            IOException loop = assertThrows(IOException.class, () -> d.openRead("link".getBytes(StandardCharsets.UTF_8), data));
             assertEquals(Errno.ELOOP, errnoOf(loop));
             d.fsync();
             d.syncfs();
             PosixFiles.fsyncFile(dir.resolve("data"));
+        }
+    }
+
+    @Test
+    void aFifoOrAnotherFilePutInPlaceOfAnExaminedFileIsNotReadAndTheOpenDoesNotWait() throws Exception {
+        Files.writeString(dir.resolve("file"), "examined\n");
+        Files.writeString(dir.resolve("other"), "examined\n");
+        try (DirFd d = DirFd.open(dir)) {
+            Stat examined = d.stat("file");
+            // A workload swaps a FIFO in: an open that waits for a writer would never return.
+            Files.move(dir.resolve("file"), dir.resolve("file.away"));
+            Mount.run("mkfifo", dir.resolve("file").toString());
+            FileSwappedException fifo = assertThrows(FileSwappedException.class,
+                    () -> d.openRead("file".getBytes(StandardCharsets.UTF_8), examined));
+            assertTrue(fifo.getMessage().contains("a FIFO"), fifo.getMessage());
+            // Another regular file, same content: still not the file that was examined.
+            Files.delete(dir.resolve("file"));
+            Files.move(dir.resolve("other"), dir.resolve("file"));
+            FileSwappedException other = assertThrows(FileSwappedException.class,
+                    () -> d.openRead("file".getBytes(StandardCharsets.UTF_8), examined));
+            assertTrue(other.getMessage().contains("a regular file"), other.getMessage());
         }
     }
 
