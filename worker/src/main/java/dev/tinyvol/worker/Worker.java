@@ -64,44 +64,52 @@ public final class Worker implements AutoCloseable {
         AnswerStore answers = new AnswerStore(store.root().resolve(".tinyvol/answers"));
         this.housekeeping = new Housekeeping(volumes, answers, config.answerRetention(), store.runningMarker(),
                 store.checkPendingMarker());
-        this.metrics = new WorkerMetrics(config.node());
-        metrics.damagedVolumes(housekeeping::damagedVolumes);
-        metrics.freeSpace("cas", cas.root());
-        metrics.freeSpace("volumes", store.root());
-        this.upkeep = new dev.tinyvol.worker.node.StoreUpkeep(cas, store, config.gc(), java.time.Duration.ofMinutes(1),
-                (trigger, r) -> metrics.collected(trigger.name().toLowerCase(java.util.Locale.ROOT), r.bytesReclaimed(), r.durationMs()));
-        metrics.storeSize(upkeep::size);
-        var protection = new dev.tinyvol.worker.node.ProtectionCounts(volumes);
-        metrics.protection(protection::get, dev.tinyvol.worker.node.ProtectionCounts.KINDS);
-        metrics.lastFsck(() -> dev.tinyvol.worker.cas.FsckRecord.last(cas.root()));
-        Clock clock = Clock.systemUTC();
-        this.pulls = pulls(config, cas, metrics, tracing);
-        RequestExecutor executor = new RequestExecutor(config.node(), volumes, config.maxAttempts(), config.retryBackoff(), clock,
-                pulls, dev.tinyvol.worker.assembly.ImportMethod.parse(config.importMethod()), tracing);
-        this.loop = new WorkerLoop(config, new RequestHandler(config.node(), executor, answers, clock), clock, metrics, tracing);
-        if (config.httpPort() == 0) {
-            this.broker = null;
-            this.ops = null;
-        } else {
-            this.broker = new BrokerProbe(config);
-            Readiness readiness = new Readiness(loop::notReady, List.of(cas.tmpDir(), store.root()), broker::answers);
-            this.ops = new OpsServer(config.httpHost(), config.httpPort(), new OpsServer.Probe() {
-                @Override
-                public String notLive() {
-                    return loop.notLive();
-                }
+        try {
+            this.metrics = new WorkerMetrics(config.node());
+            metrics.damagedVolumes(housekeeping::damagedVolumes);
+            metrics.freeSpace("cas", cas.root());
+            metrics.freeSpace("volumes", store.root());
+            this.upkeep = new dev.tinyvol.worker.node.StoreUpkeep(cas, store, config.gc(), java.time.Duration.ofMinutes(1),
+                    (trigger, r) -> metrics.collected(trigger.name().toLowerCase(java.util.Locale.ROOT), r.bytesReclaimed(), r.durationMs()));
+            metrics.storeSize(upkeep::size);
+            var protection = new dev.tinyvol.worker.node.ProtectionCounts(volumes);
+            metrics.protection(protection::get, dev.tinyvol.worker.node.ProtectionCounts.KINDS);
+            metrics.lastFsck(() -> dev.tinyvol.worker.cas.FsckRecord.last(cas.root()));
+            Clock clock = Clock.systemUTC();
+            this.pulls = pulls(config, cas, metrics, tracing);
+            RequestExecutor executor = new RequestExecutor(config.node(), volumes, config.maxAttempts(), config.retryBackoff(), clock,
+                    pulls, dev.tinyvol.worker.assembly.ImportMethod.parse(config.importMethod()), tracing);
+            this.loop = new WorkerLoop(config, new RequestHandler(config.node(), executor, answers, clock), clock, metrics, tracing);
+            if (config.httpPort() == 0) {
+                this.broker = null;
+                this.ops = null;
+            } else {
+                this.broker = new BrokerProbe(config);
+                Readiness readiness = new Readiness(loop::notReady, List.of(cas.tmpDir(), store.root()), broker::answers);
+                this.ops = new OpsServer(config.httpHost(), config.httpPort(), new OpsServer.Probe() {
+                    @Override
+                    public String notLive() {
+                        return loop.notLive();
+                    }
 
-                @Override
-                public String notReady() {
-                    return readiness.notReady();
-                }
+                    @Override
+                    public String notReady() {
+                        return readiness.notReady();
+                    }
 
-                @Override
-                public String readyDetail() {
-                    return protection.describe() + "; import.method " + config.importMethod() + "\n";
-                }
-            }, metrics::scrape);
-            LOG.info("metrics and health on http://{}:{}/metrics, /health/live, /health/ready", config.httpHost(), ops.port());
+                    @Override
+                    public String readyDetail() {
+                        return protection.describe() + "; import.method " + config.importMethod() + "\n";
+                    }
+                }, metrics::scrape);
+                LOG.info("metrics and health on http://{}:{}/metrics, /health/live, /health/ready", config.httpHost(), ops.port());
+            }
+        } catch (RuntimeException | Error e) {
+            // A start that failed (a busy http.port, a bad setting found late) ran nothing: it is no
+            // unclean stop, and the next start must not say so. A check still pending stays pending.
+            housekeeping.close();
+            housekeeping.stoppedCleanly();
+            throw e;
         }
     }
 

@@ -146,7 +146,9 @@ public final class TinyVolCli implements Runnable {
                 // An I/O error is its path and its cause in words, whoever let it through.
                 TinyVolException t = dev.tinyvol.worker.errors.IoErrors.classify(u.getCause(), commandLine.getCommandName());
                 code = t.code().name();
-                message = oneLine(t.getMessage());
+                // A message written where it was thrown says what was being done (e.g. which http.port): keep it.
+                boolean written = u.getMessage() != null && !u.getMessage().equals(String.valueOf(u.getCause()));
+                message = oneLine(written ? u.getMessage() : t.getMessage());
                 path = t.path();
             } else if (kafkaFailure != null) {
                 code = kafkaFailure.code();
