@@ -92,7 +92,7 @@ final class DemoCommand implements Callable<Integer> {
             service.teardown("web-2", () -> { });
             out.println("6. tore down web-2");
         }
-        String jar = "java -jar worker/target/tinyvol-worker.jar";
+        String jar = launcher();
         out.println();
         out.println("Go on by hand:");
         out.println("  " + jar + " list --volumes " + volumesDir);
@@ -101,5 +101,25 @@ final class DemoCommand implements Callable<Integer> {
         out.println("  " + jar + " teardown --volumes " + volumesDir + " --volume web-3");
         out.flush();
         return 0;
+    }
+
+    /**
+     * How to run tinyvol again from anywhere: the checkout's bin/tinyvol (it finds a Java 25 by
+     * itself; a bare "java" may be older), else this very JVM and jar, both as absolute paths.
+     */
+    static String launcher() {
+        try {
+            Path jar = Path.of(DemoCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toAbsolutePath();
+            Path bin = jar.getParent().resolve("../../bin/tinyvol").normalize();
+            if (java.nio.file.Files.isExecutable(bin)) {
+                return bin.toString();
+            }
+            if (jar.toString().endsWith(".jar")) {
+                return Path.of(System.getProperty("java.home"), "bin", "java") + " --enable-native-access=ALL-UNNAMED -jar " + jar;
+            }
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            // Fall through to the plain form.
+        }
+        return "bin/tinyvol";
     }
 }

@@ -191,6 +191,9 @@ public class CliTest {
         assertEquals(0, demo.exit(), demo.err());
         assertTrue(demo.out().contains("4. verified web-1 (deep):"), demo.out());
         assertTrue(demo.out().contains("0 mismatched, 0 missing, 0 extra"), demo.out());
+        // The commands to go on with run from anywhere, on any java: the checkout's bin/tinyvol, by absolute path.
+        assertTrue(demo.out().contains("  " + Path.of("..").toAbsolutePath().normalize().resolve("bin/tinyvol") + " list --volumes "),
+                demo.out());
         Run again = tinyvol("demo", "--dir", tmp.resolve("demo"));
         assertEquals(0, again.exit(), again.err());
     }
