@@ -54,7 +54,7 @@ public enum ErrorCode {
     INTERRUPTED(true),
 
     // Issue 20, item 3 (pulls hold no store lock while downloading):
-    /** A gc removed content a pull had stored before its ref could name it, on every one of its tries. */
+    /** Content a pull had stored was removed before its ref could name it, even with the store lock held. */
     PULL_CONTENT_REMOVED(true);
 
     private final boolean transientFailure;

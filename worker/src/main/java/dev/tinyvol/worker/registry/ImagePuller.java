@@ -156,9 +156,6 @@ public final class ImagePuller {
         return ManifestIdentity.of(current).equals(produced.identity()) ? current : null;
     }
 
-    /** Times a pull fetches layers again because a gc removed what it had stored before naming it. */
-    static final int ROUNDS = 3;
-
     /** One pull's layers, from download to ref. */
     private final class Run {
         private final ImageReference image;
@@ -197,45 +194,83 @@ public final class ImagePuller {
             this.downloaded = new boolean[layers.size()];
         }
 
+        /**
+         * Downloads without the store lock; a gc may run meanwhile and remove what no ref names yet (the
+         * blobs just stored, a staging file). Then the short tail under the lock finds that out. A pull
+         * that lost content to a gc so fetches the rest again holding the lock shared, as pulls always
+         * did, so a gc running again and again cannot starve it; only a pull that raced a gc pays that.
+         */
         PullReport fetchAndStore(Progress progress) {
             try {
-                for (int round = 1; ; round++) {
-                    long t0 = System.nanoTime();
-                    fetchMissing(progress);
-                    long t1 = System.nanoTime();
-                    Manifest result = tree();
-                    String identity = ManifestCodec.identity(result);
-                    ManifestIdentity.remember(result, identity);
-                    // Most of the flush before the lock; the one under it covers what came since.
-                    cas.syncFilesystem();
-                    long t2 = System.nanoTime();
-                    try (StoreLock.Held naming = cas.lock().shared()) {
-                        List<Integer> gone = layersWithContentGone();
-                        if (gone.isEmpty()) {
-                            long t3 = System.nanoTime();
-                            cas.syncFilesystem();
-                            recordDownloaded();
-                            refs.save(refName, result);
-                            records.putImageTree(imageDigest, new LayerRecords.ImageTree(identity, platform, copy.toString(), refName));
-                            LOG.debug("pulled {}: manifests {} ms, download+unpack {} ms, tree+sync {} ms, lock wait {} ms, "
-                                    + "named in {} ms", image, (t0 - start) / 1_000_000, (t1 - t0) / 1_000_000,
-                                    (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000, (System.nanoTime() - t3) / 1_000_000);
-                            return report(result, identity);
-                        }
-                        forget(gone);
-                    }
-                    if (round == ROUNDS) {
-                        throw new TinyVolException(ErrorCode.PULL_CONTENT_REMOVED, image.toString(), "a gc removed content "
-                                + "of " + image + " after it was downloaded and before the ref could name it, " + ROUNDS
-                                + " times in a row; try again");
-                    }
-                    LOG.info("a gc removed content of {} before the pull could name it: layers {} are fetched again", image,
-                            missingLayers());
+                PullReport done = attempt(progress, false);
+                if (done != null) {
+                    return done;
                 }
+                LOG.info("a gc removed content of {} before the pull could name it: layers {} are fetched again under the "
+                        + "store lock", image, missingLayers());
+                try (StoreLock.Held whole = cas.lock().shared()) {
+                    done = attempt(progress, true);
+                }
+                if (done == null) {
+                    throw new TinyVolException(ErrorCode.PULL_CONTENT_REMOVED, image.toString(), "content of " + image
+                            + " was removed after it was downloaded and before the ref could name it, though the store "
+                            + "lock was held (another process's gc that ignores it?); try again");
+                }
+                return done;
             } catch (RuntimeException e) {
                 recordFinished(e);
                 throw e;
             }
+        }
+
+        /** The pull, or null when a gc removed content it had stored (only possible without the lock). */
+        private PullReport attempt(Progress progress, boolean lockHeld) {
+            long t0 = System.nanoTime();
+            try {
+                fetchMissing(progress);
+            } catch (TinyVolException e) {
+                if (!lockHeld && stagingRemoved(e)) {
+                    return null;
+                }
+                throw e;
+            }
+            if (lockHeld) {
+                List<Integer> gone = layersWithContentGone();
+                if (!gone.isEmpty()) { // went before the lock was taken; nothing goes now
+                    forget(gone);
+                    fetchMissing(progress);
+                }
+            }
+            long t1 = System.nanoTime();
+            Manifest result = tree();
+            String identity = ManifestCodec.identity(result);
+            ManifestIdentity.remember(result, identity);
+            if (!lockHeld) {
+                cas.syncFilesystem(); // most of the flush before the lock; the one under it covers what came since
+            }
+            long t2 = System.nanoTime();
+            try (StoreLock.Held naming = lockHeld ? null : cas.lock().shared()) {
+                List<Integer> gone = layersWithContentGone();
+                if (!gone.isEmpty()) {
+                    forget(gone);
+                    return null;
+                }
+                long t3 = System.nanoTime();
+                cas.syncFilesystem();
+                recordDownloaded();
+                refs.save(refName, result);
+                records.putImageTree(imageDigest, new LayerRecords.ImageTree(identity, platform, copy.toString(), refName));
+                LOG.debug("pulled {}: manifests {} ms, download+unpack {} ms, tree+sync {} ms, lock wait {} ms, named in {} ms",
+                        image, (t0 - start) / 1_000_000, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000,
+                        (System.nanoTime() - t3) / 1_000_000);
+                return report(result, identity);
+            }
+        }
+
+        /** A blob's staging file (or the instance it was renamed to) removed under it: a gc's doing. */
+        private static boolean stagingRemoved(TinyVolException e) {
+            return e.code() == ErrorCode.IO_ERROR && e.getCause() instanceof IOException io
+                    && dev.tinyvol.worker.posix.Errno.of(io) == dev.tinyvol.worker.posix.Errno.ENOENT;
         }
 
         private String missingLayers() {
@@ -304,7 +339,7 @@ public final class ImagePuller {
             Map<String, Boolean> present = new HashMap<>();
             try (DirFd objects = DirFd.open(cas.objectsDir())) {
                 for (int i = 0; i < layers.size(); i++) {
-                    for (LayerOp op : ops.get(i)) {
+                    for (LayerOp op : ops.get(i) == null ? List.<LayerOp>of() : ops.get(i)) {
                         if (op instanceof LayerOp.Put put && put.entry() instanceof FileEntry f
                                 && !present.computeIfAbsent(Cas.instanceName(BlobKey.of(f)), name -> exists(objects, name))) {
                             gone.add(i);
