@@ -90,6 +90,9 @@ class PullIdentityTest {
         CliTest.Run fourth = tinyvol("cas", "pull", image, "--cas", cas);
         assertTrue(fourth.out().startsWith("up to date: "), fourth.out());
         assertEquals(digestOf("A\n"), version(cas, refOf(fourth)));
+        CliTest.Run json = tinyvol("cas", "pull", image, "--cas", cas, "--json");
+        assertTrue(json.out().contains("\"manifestId\":\"") && !json.out().contains("\"manifest\":"),
+                "the tree's identity, not the tree: " + json.out());
     }
 
     @Test
