@@ -335,11 +335,18 @@ public final class ImagePuller {
          * layers download, removed what no ref named yet, or what a layer record named).
          */
         private List<Integer> layersWithContentGone() {
+            return layersWithContentGone(i -> ops.get(i) != null);
+        }
+
+        private List<Integer> layersWithContentGone(java.util.function.IntPredicate among) {
             List<Integer> gone = new ArrayList<>();
             Map<String, Boolean> present = new HashMap<>();
             try (DirFd objects = DirFd.open(cas.objectsDir())) {
                 for (int i = 0; i < layers.size(); i++) {
-                    for (LayerOp op : ops.get(i) == null ? List.<LayerOp>of() : ops.get(i)) {
+                    if (!among.test(i)) {
+                        continue;
+                    }
+                    for (LayerOp op : ops.get(i)) {
                         if (op instanceof LayerOp.Put put && put.entry() instanceof FileEntry f
                                 && !present.computeIfAbsent(Cas.instanceName(BlobKey.of(f)), name -> exists(objects, name))) {
                             gone.add(i);
@@ -400,7 +407,7 @@ public final class ImagePuller {
             try {
                 cas.syncFilesystem();
                 try (StoreLock.Held naming = cas.lock().shared()) {
-                    for (int i : layersWithContentGoneAmongUnrecorded()) {
+                    for (int i : layersWithContentGone(k -> unrecorded[k])) {
                         unrecorded[i] = false;
                     }
                     cas.syncFilesystem();
@@ -408,22 +415,6 @@ public final class ImagePuller {
                 }
             } catch (RuntimeException e) {
                 failure.addSuppressed(e);
-            }
-        }
-
-        private List<Integer> layersWithContentGoneAmongUnrecorded() {
-            List<List<LayerOp>> saved = new ArrayList<>(ops);
-            for (int i = 0; i < layers.size(); i++) {
-                if (!unrecorded[i]) {
-                    ops.set(i, List.of()); // only the unrecorded layers are checked
-                }
-            }
-            try {
-                return layersWithContentGone();
-            } finally {
-                for (int i = 0; i < layers.size(); i++) {
-                    ops.set(i, saved.get(i));
-                }
             }
         }
 
