@@ -33,7 +33,11 @@ public final class ManifestIdentity {
         return ManifestCodec.identity(manifest);
     }
 
-    static void remember(Manifest manifest, String identity) {
+    /**
+     * Remembers an identity the caller computed with {@link ManifestCodec#identity} (a pull computes
+     * its tree's before saving it, so the save need not hash it again).
+     */
+    public static void remember(Manifest manifest, String identity) {
         synchronized (LOCK) {
             MANIFESTS[next] = new WeakReference<>(manifest);
             IDS[next] = identity;

@@ -119,17 +119,26 @@ public final class ManifestStore {
         }
     }
 
-    /** Writes the manifest under {@code ref} atomically and durably, replacing any earlier one. */
+    /**
+     * Writes the manifest under {@code ref} atomically and durably, replacing any earlier one. Each
+     * save writes a temporary file of its own (a pull, an ingest and the command line may save one
+     * ref at once): the ref is always one whole manifest, the last one renamed into place.
+     */
     public void save(String ref, Manifest manifest) {
         requireRefName(ref);
         Path file = refPath(ref);
-        Path part = cas.tmpDir().resolve(ref + ".json.part");
+        Path part = cas.tmpDir().resolve(ref + "." + java.util.UUID.randomUUID() + ".json.part");
         try {
-            Files.write(part, ManifestCodec.toJson(manifest), StandardOpenOption.CREATE,
-                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE, StandardOpenOption.SYNC);
+            Files.write(part, ManifestCodec.toJson(manifest), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    StandardOpenOption.SYNC);
             Files.move(part, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             PosixFiles.fsyncDirectory(cas.refsDir());
         } catch (IOException e) {
+            try {
+                Files.deleteIfExists(part);
+            } catch (IOException ignored) {
+                // tmp/ leftovers are harmless.
+            }
             throw IoErrors.classify(e, file.toString(), "writing manifest '" + ref + "'");
         }
         try {

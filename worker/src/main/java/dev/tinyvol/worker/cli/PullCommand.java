@@ -25,7 +25,7 @@ import picocli.CommandLine.Parameters;
                 + "each against its digest as it streams, and unpacks every file straight into a blob instance "
                 + "with the mode and owner of its tar header. Layers are applied in order with OCI whiteouts; "
                 + "the tree is stored as a v2 manifest under --ref. Pulling an image again costs one manifest "
-                + "request. HTTPS, except for loopback registries and hosts named with --insecure."})
+                + "request; a ref holding another tree (a tag moved back) is made again from the layers the node has. HTTPS, except for loopback registries and hosts named with --insecure."})
 final class PullCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "IMAGE", description = "The image, e.g. registry.example.com/base/debian:12.")
@@ -34,7 +34,7 @@ final class PullCommand implements Callable<Integer> {
     @Option(names = "--cas", paramLabel = "DIR", required = true, description = "The CAS; created if missing.")
     Path cas;
 
-    @Option(names = "--ref", paramLabel = "NAME", description = "The ref to store the image as (default: from the image, e.g. base-debian-12).")
+    @Option(names = "--ref", paramLabel = "NAME", description = "The ref to store the image as (default: from the image, e.g. base-debian-12-<32 hex of the reference's sha256>).")
     String ref;
 
     @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]", description = "The platform to pick from an index (default: ${DEFAULT-VALUE}).")

@@ -51,7 +51,11 @@ public enum ErrorCode {
     /** The registry did not answer, or answered 5xx, after retries with backoff. */
     REGISTRY_UNAVAILABLE(true),
     VOLUME_LOCKED(true),
-    INTERRUPTED(true);
+    INTERRUPTED(true),
+
+    // Issue 20, item 3 (pulls hold no store lock while downloading):
+    /** Content a pull had stored was removed before its ref could name it, even with the store lock held. */
+    PULL_CONTENT_REMOVED(true);
 
     private final boolean transientFailure;
 

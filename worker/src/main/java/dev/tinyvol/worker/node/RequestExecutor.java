@@ -154,20 +154,23 @@ public final class RequestExecutor {
 
     /**
      * The manifest a request names: inline, a stored ref, or an image pulled if the node lacks it;
-     * a ref the node lacks is pulled from the default repository when one is configured.
+     * a ref the node lacks is pulled from the default repository when one is configured. What a pull
+     * gives is the tree it produced, never the ref loaded by name again (another pull or an ingest may
+     * have written that name since).
      */
     private Manifest manifestFor(Request request, ResultBuilder out, SharedPulls.Claim claim) {
         if (request.manifest() != null) {
             return request.manifest();
         }
-        ManifestStore refs = new ManifestStore(volumes.cas());
         if (request.image() != null) {
-            return refs.load(pulled(out, claim != null ? claim::report : () -> requirePulls(request).pull(request.image())).ref());
+            return pulled(out, claim != null ? claim::report : () -> requirePulls(request).pull(request.image())).manifest();
         }
         if (claim != null) {
-            pulled(out, claim::report);
-        } else if (pulls != null && pulls.imageForRef(request.manifestRef()) != null && !refs.contains(request.manifestRef())) {
-            pulled(out, () -> pulls.pullRef(request.manifestRef()));
+            return pulled(out, claim::report).manifest();
+        }
+        ManifestStore refs = new ManifestStore(volumes.cas());
+        if (pulls != null && pulls.imageForRef(request.manifestRef()) != null && !refs.contains(request.manifestRef())) {
+            return pulled(out, () -> pulls.pullRef(request.manifestRef())).manifest();
         }
         return refs.load(request.manifestRef());
     }

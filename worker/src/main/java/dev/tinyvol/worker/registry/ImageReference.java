@@ -74,10 +74,24 @@ public record ImageReference(String registry, String repository, String tag, Str
         return colon >= 0 ? h.substring(0, colon) : h;
     }
 
-    /** A ref name for this image, e.g. {@code base-debian-12} (ref names allow no '/' or ':'). */
+    /** Hex digits of the reference's hash in {@link #defaultRefName()}: 128 bits, no pair of references found to share one. */
+    static final int NAME_HASH_HEX = 32;
+
+    /**
+     * A ref name for this image: what it says, readable (repository and tag, e.g. {@code base-debian-12},
+     * cut to fit), then a hash of the whole reference ({@link #toString()}: registry included), so two
+     * references never share a ref, e.g. {@code base-debian-12-9f2c…} (32 hex digits). The readable part
+     * alone would collide ({@code reg/a/b:c} and {@code reg/a:b-c}; one repository on two registries).
+     */
     public String defaultRefName() {
-        String name = repository.replace('/', '-') + "-" + (tag != null ? tag : digest.substring(7, 19));
-        return name.replaceAll("[^A-Za-z0-9._-]", "-");
+        String readable = (repository.replace('/', '-') + "-" + (tag != null ? tag : digest.substring(7, 19)))
+                .replaceAll("[^A-Za-z0-9._-]", "-");
+        int room = dev.tinyvol.messages.Names.MAX_LENGTH - 1 - NAME_HASH_HEX;
+        if (readable.length() > room) {
+            readable = readable.substring(0, room);
+        }
+        byte[] hash = dev.tinyvol.worker.cas.Sha256.newDigest().digest(toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return readable + "-" + java.util.HexFormat.of().formatHex(hash).substring(0, NAME_HASH_HEX);
     }
 
     @Override

@@ -22,25 +22,31 @@ import java.util.Optional;
 
 /**
  * What the node keeps of pulls, beside the refs: per layer digest the operations it produced
- * ({@code <cas>/pulls/layers/<hex>.json}), and per image digest the ref it became
- * ({@code <cas>/pulls/images/<hex>.ref}). A record is written only after the blobs it names are on
- * disk, so a record never names content the node does not have whole.
+ * ({@code <cas>/pulls/layers/<hex>.json}), and per image digest the tree it produced
+ * ({@code <cas>/pulls/trees/<hex>.json}: the manifest identity, for which platform and copy paths,
+ * and the ref it was stored as). A record is written only after the blobs it names are on disk, so
+ * a record never names content the node does not have whole. The image records of earlier versions
+ * ({@code <cas>/pulls/images/<hex>.ref}, the ref name alone) said nothing of the tree, so they are
+ * not trusted: an image pulled before them is made into its ref again from its layer records.
  */
 final class LayerRecords {
 
     private static final ObjectMapper JSON = RegistryJson.MAPPER;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LayerRecords.class);
 
     private final Path layers;
     private final Path images;
+    private final Path trees;
     private final Path tmp;
 
     LayerRecords(Cas cas) {
         this.layers = cas.root().resolve("pulls/layers");
         this.images = cas.root().resolve("pulls/images");
+        this.trees = cas.root().resolve("pulls/trees");
         this.tmp = cas.tmpDir();
         try {
             Files.createDirectories(layers);
-            Files.createDirectories(images);
+            Files.createDirectories(trees);
         } catch (IOException e) {
             throw IoErrors.classify(e, layers.toString(), "creating the pull records directory");
         }
@@ -115,16 +121,55 @@ final class LayerRecords {
         return found;
     }
 
-    Optional<String> imageRef(String digest) {
+    /** A layer record that names content no longer on the node: the next pull downloads the layer. */
+    void dropLayer(String digest) {
         try {
-            return Optional.of(Files.readString(images.resolve(hex(digest) + ".ref")).strip()).filter(s -> !s.isEmpty());
+            Files.deleteIfExists(layers.resolve(hex(digest) + ".json"));
         } catch (IOException e) {
-            return Optional.empty();
+            throw IoErrors.classify(e, layers.toString(), "removing a stale layer record");
         }
     }
 
-    void putImage(String digest, String ref) {
-        write(images.resolve(hex(digest) + ".ref"), (ref + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    /**
+     * The tree an image produced when it was last pulled here.
+     *
+     * @param identity the manifest identity ({@code ManifestCodec.identity}) of the tree stored
+     * @param platform the platform it was pulled for (an index gives each its own tree)
+     * @param copy     the copy paths marked in it ({@code CopyPaths.toString()}, empty for none)
+     * @param ref      the ref it was stored as (informative: the identity, not the name, says whether a
+     *                 ref holds this image)
+     */
+    record ImageTree(String identity, String platform, String copy, String ref) {
+    }
+
+    /** Empty when the image was never pulled, or only by a version that kept no identity. */
+    Optional<ImageTree> imageTree(String digest) {
+        try {
+            JsonNode root = JSON.readTree(Files.readAllBytes(trees.resolve(hex(digest) + ".json")));
+            if (!root.hasNonNull("identity") || !root.hasNonNull("platform") || !root.hasNonNull("copy")) {
+                return Optional.empty();
+            }
+            return Optional.of(new ImageTree(root.get("identity").asText(), root.get("platform").asText(),
+                    root.get("copy").asText(), root.path("ref").asText()));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // none, or unreadable: the ref is made again from the layer records
+        }
+    }
+
+    void putImageTree(String digest, ImageTree tree) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("image", digest);
+        root.put("identity", tree.identity());
+        root.put("platform", tree.platform());
+        root.put("copy", tree.copy());
+        root.put("ref", tree.ref());
+        write(trees.resolve(hex(digest) + ".json"), root.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            // The record of an earlier version for this image, superseded.
+            Files.deleteIfExists(images.resolve(hex(digest) + ".ref"));
+        } catch (IOException e) {
+            LOG.debug("could not remove the old image record of {}: {}", digest, e.getMessage());
+        }
     }
 
     /** Written whole or not at all: a temporary file, fsync'd, renamed into place. */

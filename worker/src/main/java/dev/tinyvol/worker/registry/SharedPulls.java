@@ -15,7 +15,8 @@ import java.util.function.BiConsumer;
  * Pulls for a worker, on threads of their own: requests that need the same image at the same time
  * share one pull, and a request waits for its pull as a future, not on a request thread (the
  * worker's scheduler starts the request once its {@link Claim} is done). An image pulled before costs
- * one manifest request.
+ * one manifest request. A claim's report carries the tree its pull produced: the request assembles
+ * that, whatever happens to the ref's name meanwhile.
  */
 public final class SharedPulls implements AutoCloseable {
 
@@ -67,8 +68,7 @@ public final class SharedPulls implements AutoCloseable {
             } catch (CompletionException e) {
                 throw e.getCause() instanceof RuntimeException re ? re : e;
             }
-            return owner ? shared : new PullReport(shared.image(), shared.imageDigest(), shared.ref(), true, shared.layers(),
-                    0, 0, 0, shared.entries(), 0, shared.warnings());
+            return owner ? shared : shared.joined();
         }
     }
 
@@ -98,6 +98,10 @@ public final class SharedPulls implements AutoCloseable {
         return startRef(ref).report();
     }
 
+    /**
+     * One pull per image and ref at a time: a request joining it gets the tree that pull produced
+     * ({@link PullReport#manifest()}), never whatever the ref holds when it runs.
+     */
     private Claim start(ImageReference image, String ref) {
         String key = image + " " + ref;
         CompletableFuture<PullReport> mine = new CompletableFuture<>();

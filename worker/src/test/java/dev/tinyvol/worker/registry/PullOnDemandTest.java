@@ -119,4 +119,25 @@ class PullOnDemandTest {
         assertEquals(1, r.attempts(), "not retried: trying again cannot help");
         assertTrue(r.errors().get(0).message().contains("demand/nosuch"), r.errors().get(0).message());
     }
+
+    @Test
+    void anAssembleNamingATagRolledBackToAnEarlierImageBuildsTheEarlierTree() throws Exception {
+        RegistryClient push = new RegistryClient(RegistrySettings.DEFAULTS, RegistryAuth.ANONYMOUS);
+        ImageReference tag = ImageReference.parse(registry.host() + "/demand/rollback:latest");
+        Layer a = TestImages.layer(Compression.GZIP, tar -> tar.file("srv/version", "A\n", 0644));
+        Layer b = TestImages.layer(Compression.GZIP, tar -> tar.file("srv/version", "B\n", 0644));
+        String[] versions = {"A\n", "B\n", "A\n"};
+        Layer[] layers = {a, b, a}; // A's very bytes again: the same image digest as the first time
+        for (int i = 0; i < 3; i++) {
+            TestImages.push(push, tag, List.of(layers[i]), "amd64");
+            String volume = "rollback-" + i;
+            Result r = answer(volume, "{\"requestId\":\"$ID\",\"action\":\"ASSEMBLE\",\"node\":\"$NODE\",\"volume\":\""
+                    + volume + "\",\"image\":\"" + tag + "\"}");
+            assertEquals(Status.SUCCEEDED, r.status(), r.errors().toString());
+            System.out.println("rollback through Kafka: push " + versions[i].strip() + ", ASSEMBLE " + volume + " -> "
+                    + r.status() + ", image " + r.imageDigest() + ", pulled layers " + r.pulledLayers() + ", srv/version "
+                    + Files.readString(worker.volumes.resolve(volume + "/srv/version")).strip());
+            assertEquals(versions[i], Files.readString(worker.volumes.resolve(volume + "/srv/version")), volume);
+        }
+    }
 }

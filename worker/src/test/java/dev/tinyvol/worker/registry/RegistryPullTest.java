@@ -151,6 +151,45 @@ class RegistryPullTest {
     }
 
     @Test
+    void oneIndexPulledForTwoPlatformsIntoOneRefGivesEachItsTree() {
+        Layer amd = TestImages.layer(Compression.GZIP, tar -> tar.file("arch", "amd64\n", 0644));
+        Layer arm = TestImages.layer(Compression.GZIP, tar -> tar.file("arch", "arm64\n", 0644));
+        Map<String, TestImages.Pushed> byArch = new LinkedHashMap<>();
+        byArch.put("amd64", TestImages.push(client, image("test/multiref:amd64"), List.of(amd), "amd64"));
+        byArch.put("arm64", TestImages.push(client, image("test/multiref:arm64"), List.of(arm), "arm64"));
+        TestImages.pushIndex(client, image("test/multiref:1"), byArch);
+        Cas cas = Cas.create(tmp.resolve("cas"));
+        new ImagePuller(cas, client, 2).pull(image("test/multiref:1"), "multi", "linux/arm64", Progress.NONE);
+        PullReport amd64 = new ImagePuller(cas, client, 2).pull(image("test/multiref:1"), "multi", "linux/amd64", Progress.NONE);
+        assertFalse(amd64.cached(), "the image record is of the other platform's tree");
+        FileEntry file = (FileEntry) new ManifestStore(cas).load("multi").entries().get("arch");
+        assertEquals(TestImages.sha256("amd64\n".getBytes()).substring(7), file.digest());
+    }
+
+    @Test
+    void anImageRecordOfAnEarlierVersionIsNotTrustedTheRefIsMadeAgainWithoutADownload() throws Exception {
+        Layer only = TestImages.layer(Compression.GZIP, tar -> tar.file("srv/version", "the image\n", 0644));
+        TestImages.Pushed pushed = TestImages.push(client, image("test/oldrecord:1"), List.of(only), "amd64");
+        Cas cas = Cas.create(tmp.resolve("cas"));
+        pull(cas, image("test/oldrecord:1"), "app");
+        // As an earlier version left it: image digest -> ref name, and the ref since written by another image.
+        String hex = pushed.digest().substring("sha256:".length());
+        Files.delete(tmp.resolve("cas/pulls/trees/" + hex + ".json"));
+        Files.createDirectories(tmp.resolve("cas/pulls/images"));
+        Files.writeString(tmp.resolve("cas/pulls/images/" + hex + ".ref"), "app\n");
+        java.util.TreeMap<String, dev.tinyvol.messages.manifest.ManifestEntry> other = new java.util.TreeMap<>();
+        other.put("srv", new DirEntry(0755, 0, 0));
+        new ManifestStore(cas).save("app", new Manifest(2, "another image", other));
+
+        PullReport again = pull(cas, image("test/oldrecord:1"), "app");
+        assertFalse(again.cached());
+        assertEquals(0, again.pulledLayers(), "made from the layer records");
+        assertTrue(new ManifestStore(cas).load("app").entries().containsKey("srv/version"));
+        assertFalse(Files.exists(tmp.resolve("cas/pulls/images/" + hex + ".ref")), "the old record is replaced");
+        assertTrue(pull(cas, image("test/oldrecord:1"), "app").cached(), "and now it is up to date");
+    }
+
+    @Test
     void aDamagedLayerIsDigestMismatchNamesNoRefAndThePullResumesWithoutTheLayersItFinished() throws Exception {
         Layer good = TestImages.layer(Compression.GZIP, tar -> tar.file("good", "fine\n", 0644));
         Layer victim = TestImages.layer(Compression.GZIP, tar -> tar.file("victim", "x".repeat(10_000), 0644));
@@ -205,7 +244,7 @@ class RegistryPullTest {
         ImageReference r = ImageReference.parse("registry.example.com:5000/base/debian:12");
         assertEquals("registry.example.com:5000", r.registry());
         assertEquals("base/debian", r.repository());
-        assertEquals("base-debian-12", r.defaultRefName());
+        assertTrue(r.defaultRefName().matches("base-debian-12-[0-9a-f]{32}"), r.defaultRefName());
         assertEquals("latest", ImageReference.parse("localhost/x").tag());
     }
 }
