@@ -57,7 +57,10 @@ public final class Removal {
                         + "); removed it without following it");
             }
             if (dryRun) {
-                return new TeardownReport(volume, TeardownReport.Outcome.WOULD_REMOVE, 0, 0, 0, elapsedMs(start), warnings);
+                // What would go, as its record counts it (before: 0 files for every volume listed).
+                VolumeRecord r = volumes.record(volume).orElse(null);
+                return new TeardownReport(volume, TeardownReport.Outcome.WOULD_REMOVE, r == null ? 0 : r.files(),
+                        r == null ? 0 : r.symlinks(), r == null ? 0 : r.dirs(), elapsedMs(start), warnings);
             }
             Path trash = volumes.trashPathFor(volume);
             try {

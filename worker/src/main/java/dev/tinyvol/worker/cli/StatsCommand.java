@@ -72,7 +72,8 @@ final class StatsCommand implements Callable<Integer> {
         Output.line(out, "instances", t.instances());
         Output.line(out, "stored", Output.bytes(t.storedBytes()));
         Output.line(out, "logical", Output.bytes(t.logicalBytes()) + " (all refs)");
-        Output.line(out, "dedup", String.format(Locale.ROOT, "%.2fx", t.dedupRatio()));
+        // No content, no ratio (before: "0.00x" for an empty store).
+        Output.line(out, "dedup", t.storedBytes() == 0 ? "- (nothing stored)" : String.format(Locale.ROOT, "%.2fx", t.dedupRatio()));
         if (volumes != null) {
             Output.line(out, "volumes", count + " (" + Output.bytes(volumeBytes) + " logical)");
             Output.line(out, "dedup, with volumes", String.format(Locale.ROOT, "%.2fx", withVolumes));

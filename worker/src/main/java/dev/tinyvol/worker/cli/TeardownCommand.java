@@ -49,7 +49,8 @@ final class TeardownCommand implements Callable<Integer> {
     static void print(PrintWriter out, TeardownReport report) {
         switch (report.outcome()) {
             case ABSENT -> out.println(report.volume() + ": no such volume; nothing to remove");
-            case WOULD_REMOVE -> out.println(report.volume() + ": would be removed");
+            case WOULD_REMOVE -> out.println(report.volume() + ": would be removed (" + report.filesRemoved() + " files, "
+                    + report.symlinksRemoved() + " symlinks, " + report.dirsRemoved() + " dirs)");
             case REMOVED -> out.println("removed " + report.volume() + ": " + report.filesRemoved() + " files, "
                     + report.symlinksRemoved() + " symlinks, " + report.dirsRemoved() + " dirs in " + Output.millis(report.durationMs()));
         }

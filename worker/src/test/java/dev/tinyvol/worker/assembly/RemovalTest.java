@@ -113,6 +113,8 @@ class RemovalTest {
         PurgeReport dry = node.service.purge(true, () -> { });
         assertEquals(List.of(TeardownReport.Outcome.WOULD_REMOVE, TeardownReport.Outcome.WOULD_REMOVE),
                 dry.volumes().stream().map(TeardownReport::outcome).toList());
+        // Each with what would go (issue 21, first hour item 12: a PURGE dry run listed 0 files for each).
+        assertEquals(List.of(6L, 6L), dry.volumes().stream().map(TeardownReport::filesRemoved).toList());
         assertEquals(2, node.service.list().size());
     }
 

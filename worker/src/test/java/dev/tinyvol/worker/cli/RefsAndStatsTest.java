@@ -63,5 +63,11 @@ class RefsAndStatsTest {
         assertEquals(0, CliTest.tinyvol("cas", "refs", "rm", "a", "--cas", cas).exit());
         assertEquals(false, Files.exists(cas.resolve("refs/a.json")) || Files.exists(cas.resolve("refs/a.tvm")));
         assertTrue(Files.exists(cas.resolve("refs/b.json")));
+
+        // An empty store has no ratio to speak of (issue 21, first hour item 12: it said "dedup 0.00x").
+        Path empty = tmp.resolve("empty");
+        CliTest.tinyvol("cas", "ingest", Files.createDirectories(tmp.resolve("nothing")), "--cas", empty, "--ref", "none");
+        String text = CliTest.tinyvol("cas", "stats", "--cas", empty).out();
+        assertTrue(text.lines().anyMatch(l -> l.matches("\\s*dedup\\s+- \\(nothing stored\\)")), text);
     }
 }
