@@ -103,6 +103,15 @@ final class ResultPublishing {
                 inFlight = batch;
                 backoffUntil = System.nanoTime() + IN_DOUBT_BACKOFF_MS * 1_000_000;
             }
+            case REFUSED -> {
+                // Those records become their small forms (a FAILED RESULT_TOO_LARGE answer, or a
+                // dead letter without its value) and the batch goes again at once, the others unchanged.
+                inFlight = null;
+                for (ResultPublisher.Refusal r : publisher.refused()) {
+                    batch.sent().get(r.index()).slot().refuse(SendOutcomes.describe(r.cause()));
+                }
+                backoffUntil = System.nanoTime();
+            }
             case FENCED -> {
                 fenced = true;
                 throw new ProducerFencedException("another worker took over this node's transactional id");
