@@ -80,6 +80,11 @@ final class ResultPublisher implements AutoCloseable {
     private ConsumerGroupMetadata inDoubtGroup;
     private boolean needsNewProducer;
     private List<Refusal> refused = List.of();
+    private final long transactionTimeoutNanos;
+    /** System.nanoTime() when the current transaction began. */
+    private long transactionBegan;
+    /** A new producer has settled the transaction in doubt; its committed offsets are still to be read. */
+    private boolean awaitingOffsets;
 
     /**
      * @param newProducer      a transactional producer with this node's transactional id
@@ -89,6 +94,17 @@ final class ResultPublisher implements AutoCloseable {
     ResultPublisher(Supplier<Producer<byte[], byte[]>> newProducer,
                     Function<java.util.Set<TopicPartition>, Map<TopicPartition, OffsetAndMetadata>> committedOffsets,
                     java.util.function.Consumer<Producer<byte[], byte[]>> onNewProducer) {
+        this(newProducer, committedOffsets, onNewProducer, Duration.ofMinutes(1));
+    }
+
+    /**
+     * @param transactionTimeout the producer's transaction.timeout.ms: a transaction open longer may
+     *                           have been aborted by the broker, with an epoch bump
+     */
+    ResultPublisher(Supplier<Producer<byte[], byte[]>> newProducer,
+                    Function<java.util.Set<TopicPartition>, Map<TopicPartition, OffsetAndMetadata>> committedOffsets,
+                    java.util.function.Consumer<Producer<byte[], byte[]>> onNewProducer, Duration transactionTimeout) {
+        this.transactionTimeoutNanos = transactionTimeout.toNanos();
         this.newProducer = newProducer;
         this.committedOffsets = committedOffsets;
         this.onNewProducer = onNewProducer;
@@ -148,6 +164,7 @@ final class ResultPublisher implements AutoCloseable {
         }
         SendOutcomes sends = new SendOutcomes(batch.records().size());
         try {
+            transactionBegan = System.nanoTime();
             producer.beginTransaction();
             for (ProducerRecord<byte[], byte[]> record : batch.records()) {
                 sends.add(producer.send(record));
@@ -156,7 +173,18 @@ final class ResultPublisher implements AutoCloseable {
             // Every send settled before the commit is asked for, so a refused record is known and named
             // here, not lost in a commit that fails as a whole.
             producer.flush();
-        } catch (ProducerFencedException | FencedInstanceIdException e) {
+        } catch (ProducerFencedException e) {
+            if (!openPastTimeout()) {
+                return fenced(e);
+            }
+            // The coordinator answers a request of an epoch it bumped on its timeout with PRODUCER_FENCED
+            // too: not a takeover. This producer is done for; a new one starts the next transaction.
+            LOG.warn("the broker aborted this worker's transaction after {} ms open (transaction.timeout.ms {} ms) "
+                    + "and fenced its epoch ({}); a new producer publishes {} results again", openMillis(),
+                    transactionTimeoutNanos / 1_000_000, e.getMessage(), batch.records().size());
+            needsNewProducer = true;
+            return Outcome.RETRY;
+        } catch (FencedInstanceIdException e) {
             return fenced(e);
         } catch (InvalidProducerEpochException e) {
             LOG.warn("the broker bumped this producer's epoch ({}): it aborted a transaction left open past "
@@ -208,7 +236,7 @@ final class ResultPublisher implements AutoCloseable {
             throw new IllegalStateException("no commit is in doubt");
         }
         Batch batch = inDoubt;
-        if (needsNewProducer) {
+        if (needsNewProducer || awaitingOffsets) {
             return settleWithNewProducer(batch);
         }
         return commit(batch, inDoubtGroup);
@@ -228,7 +256,18 @@ final class ResultPublisher implements AutoCloseable {
             inDoubt = batch;
             inDoubtGroup = group;
             return Outcome.IN_DOUBT;
-        } catch (ProducerFencedException | FencedInstanceIdException e) {
+        } catch (ProducerFencedException e) {
+            if (!openPastTimeout()) {
+                return fenced(e);
+            }
+            LOG.warn("the broker fenced this producer's epoch after its transaction was {} ms open (transaction.timeout.ms "
+                    + "{} ms): it aborted it on its timeout; settling with a new producer", openMillis(),
+                    transactionTimeoutNanos / 1_000_000);
+            inDoubt = batch;
+            inDoubtGroup = group;
+            needsNewProducer = true;
+            return settleWithNewProducer(batch);
+        } catch (FencedInstanceIdException e) {
             return fenced(e);
         } catch (KafkaException | IllegalStateException e) {
             throwIfPermanent(e);
@@ -246,23 +285,32 @@ final class ResultPublisher implements AutoCloseable {
 
     /** After initTransactions the coordinator has finished the old transaction; the offsets tell how. */
     private Outcome settleWithNewProducer(Batch batch) {
-        try {
-            replaceProducer();
-        } catch (ProducerFencedException | FencedInstanceIdException e) {
-            return fenced(e);
-        } catch (KafkaException e) {
-            throwIfPermanent(e);
-            LOG.warn("Kafka is not reachable to settle the transaction in doubt ({}); trying again", SendOutcomes.describe(e));
-            return Outcome.IN_DOUBT;
+        if (!awaitingOffsets) {
+            try {
+                replaceProducer();
+            } catch (ProducerFencedException | FencedInstanceIdException e) {
+                return fenced(e);
+            } catch (KafkaException e) {
+                throwIfPermanent(e);
+                LOG.warn("Kafka is not reachable to settle the transaction in doubt ({}); trying again",
+                        SendOutcomes.describe(e));
+                return Outcome.IN_DOUBT;
+            }
+            // The old transaction is finished now; until its offsets are read, only the reading is retried
+            // (a commit on the new producer would have no transaction to commit).
+            awaitingOffsets = true;
+            needsNewProducer = false;
         }
         Map<TopicPartition, OffsetAndMetadata> committed;
         try {
             committed = committedOffsets.apply(batch.offsets().keySet());
         } catch (KafkaException e) {
+            // A WakeupException too: finished work wakes the consumer up, whatever it is doing.
             LOG.warn("reading the committed offsets to settle the transaction in doubt failed ({}); trying again",
-                    e.getMessage());
+                    SendOutcomes.describe(e));
             return Outcome.IN_DOUBT;
         }
+        awaitingOffsets = false;
         clearDoubt();
         boolean published = batch.offsets().entrySet().stream().allMatch(e -> {
             OffsetAndMetadata c = committed.get(e.getKey());
@@ -319,8 +367,22 @@ final class ResultPublisher implements AutoCloseable {
 
     private Outcome fenced(KafkaException e) {
         LOG.error("fenced: another worker with this node id took over ({})", e.getClass().getSimpleName());
+        awaitingOffsets = false;
         clearDoubt();
         return Outcome.FENCED;
+    }
+
+    /**
+     * True when the current transaction has been open longer than transaction.timeout.ms: the broker
+     * may have aborted it and bumped the epoch, and then answers PRODUCER_FENCED to the old one. A
+     * takeover by another worker meets a transaction of a few milliseconds, so it stays fencing.
+     */
+    private boolean openPastTimeout() {
+        return System.nanoTime() - transactionBegan >= transactionTimeoutNanos;
+    }
+
+    private long openMillis() {
+        return (System.nanoTime() - transactionBegan) / 1_000_000;
     }
 
     private void clearDoubt() {

@@ -155,7 +155,8 @@ public final class WorkerLoop implements Runnable {
             Consumer<byte[], byte[]> c = clients.consumer();
             consumer = c;
             publisher = new ResultPublisher(clients::producer,
-                    partitions -> c.committed(partitions, Duration.ofSeconds(10)), this::bindProducerMetrics);
+                    partitions -> c.committed(partitions, Duration.ofSeconds(10)), this::bindProducerMetrics,
+                    KafkaClients.transactionTimeout(config));
             publisher.start(() -> running);
             if (c instanceof KafkaConsumer<byte[], byte[]> kafka) {
                 consumerMetrics = metrics.bind(kafka);
