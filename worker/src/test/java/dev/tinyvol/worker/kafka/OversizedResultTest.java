@@ -165,6 +165,41 @@ class OversizedResultTest {
         }
     }
 
+    /**
+     * A record the worker must dead-letter that is larger than its own max.request.size (the broker
+     * took it): the producer refuses it at once; it goes to the dead-letter topic without its value,
+     * its headers saying why, once, and the request read after it is answered.
+     */
+    @Test
+    void aDeadLetterLargerThanTheLimitGoesWithoutItsValueAndHoldsNothingUp() throws Exception {
+        String node = "dlq-" + UUID.randomUUID().toString().substring(0, 8);
+        Path cas = oneFileCas();
+        try (WorkerFixture worker = new WorkerFixture(node, cas, tmp.resolve("volumes"), Map.of("kafka.max.request.size", "30000"));
+             WorkerFixture.Client client = new WorkerFixture.Client();
+             org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> dlq = new org.apache.kafka.clients.consumer.KafkaConsumer<>(
+                     Map.of("bootstrap.servers", TestKafka.bootstrap(), "isolation.level", "read_committed",
+                             "auto.offset.reset", "earliest", "group.id", "dlq-reader-" + node),
+                     new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                     new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            client.sender.sendRaw("tinyvol.requests." + node, "w".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    "x".repeat(40_000).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            String after = client.send(node, "w", assemble("w"));
+            assertEquals(Status.SUCCEEDED, client.await(after, WAIT).status(), "the request after it is answered");
+            dlq.subscribe(List.of(worker.config.deadLetterTopic()));
+            List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> letters = new ArrayList<>();
+            long deadline = System.currentTimeMillis() + 20_000;
+            while (System.currentTimeMillis() < deadline) {
+                dlq.poll(Duration.ofMillis(500)).forEach(letters::add);
+            }
+            assertEquals(1, letters.size(), "dead-lettered once");
+            assertNull(letters.get(0).value(), "without the value Kafka refused");
+            String reason = new String(letters.get(0).headers().lastHeader("tinyvol.dlq.reason").value(),
+                    java.nio.charset.StandardCharsets.UTF_8);
+            System.out.println("dead letter too large for the limit: " + reason);
+            assertTrue(reason.contains("RecordTooLargeException") && reason.contains("40000 bytes"), reason);
+        }
+    }
+
     /** A node with 5,000 volumes LISTed at the default limit: every volume read, page by page. */
     @Test
     void fiveThousandVolumesAreReadPageByPageAtTheDefaultLimit() throws Exception {
