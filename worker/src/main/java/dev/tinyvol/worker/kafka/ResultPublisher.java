@@ -37,11 +37,15 @@ import org.slf4j.LoggerFactory;
  *       {@link #refused()}, the transaction is aborted and the batch comes back {@link Outcome#REFUSED},
  *       so the caller can replace that record and publish the rest; a send that failed for any other
  *       reason aborts and retries the batch, and the log names the cause.</li>
- *   <li><b>A producer epoch bumped by the broker</b> ({@link InvalidProducerEpochException}: the
- *       coordinator aborted a transaction left open past {@code transaction.timeout.ms}) is abortable,
- *       as kafka-clients documents it: abort and publish the batch again.</li>
- *   <li><b>Fencing</b> (another worker with this node's transactional id: {@link ProducerFencedException})
- *       is the only reason to give a batch up: {@link Outcome#FENCED}.</li>
+ *   <li><b>A producer epoch bumped by the broker</b> (the coordinator aborted a transaction left
+ *       open past {@code transaction.timeout.ms}) is not a takeover: {@link InvalidProducerEpochException}
+ *       is abortable, as kafka-clients documents it (abort, publish the batch again); a
+ *       {@link ProducerFencedException} for a transaction open longer than the timeout is the
+ *       coordinator refusing the old epoch (a new producer publishes the batch again; measured in
+ *       EpochBumpTest, docs/decisions.md).</li>
+ *   <li><b>Fencing</b> (another worker with this node's transactional id: {@link ProducerFencedException}
+ *       on a transaction younger than the timeout, {@link FencedInstanceIdException}) is the only reason
+ *       to give a batch up: {@link Outcome#FENCED}.</li>
  * </ul>
  *
  * Called from the polling thread only.
