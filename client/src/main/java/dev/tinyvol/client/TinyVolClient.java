@@ -140,6 +140,42 @@ public final class TinyVolClient implements AutoCloseable {
         return missing;
     }
 
+    /**
+     * One LIST page of a node: the volumes whose names sort after {@code after} (null: from the
+     * first), at most {@code limit} (0: the worker's page size). The result's {@code nextPage}, when
+     * set, is the {@code after} of the next page.
+     */
+    public CompletableFuture<Result> listPage(String node, String after, int limit, Duration timeout) {
+        return submit(new Request(Request.SCHEMA_VERSION, java.util.UUID.randomUUID().toString(), null,
+                dev.tinyvol.messages.event.Action.LIST, node, null, null, null,
+                dev.tinyvol.messages.event.RequestOptions.page(after, limit), null), timeout);
+    }
+
+    /**
+     * Every volume of a node, read page by page (each page one LIST of at most {@code limit}
+     * volumes, 0: the worker's page size, waited for up to {@code timeoutPerPage}). Completes
+     * exceptionally if a page times out, or fails (with its errors in the message). Volumes built or
+     * removed meanwhile may or may not be listed; none is listed twice.
+     */
+    public CompletableFuture<List<dev.tinyvol.messages.event.VolumeSummary>> listAll(String node, int limit,
+                                                                                  Duration timeoutPerPage) {
+        List<dev.tinyvol.messages.event.VolumeSummary> all = new java.util.ArrayList<>();
+        return nextPages(node, null, limit, timeoutPerPage, all).thenApply(done -> List.copyOf(all));
+    }
+
+    private CompletableFuture<Void> nextPages(String node, String after, int limit, Duration timeout,
+                                              List<dev.tinyvol.messages.event.VolumeSummary> all) {
+        return listPage(node, after, limit, timeout).thenCompose(page -> {
+            if (page.status() != dev.tinyvol.messages.event.Status.SUCCEEDED) {
+                return CompletableFuture.failedFuture(new IllegalStateException("LIST of node " + node + " after "
+                        + after + " was " + page.status() + ": " + page.errors()));
+            }
+            all.addAll(page.volumes());
+            return page.nextPage() == null ? CompletableFuture.completedFuture(null)
+                    : nextPages(node, page.nextPage(), limit, timeout, all);
+        });
+    }
+
     /** Sends the request and forgets it: the worker carries it out and publishes a result nobody waits for. */
     public CompletableFuture<Void> fireAndForget(Request request) {
         return send(request);

@@ -161,8 +161,26 @@ public final class RequestCodec {
                 }
                 importMethod = method.asText();
             }
+            String after = null;
+            JsonNode afterNode = value.get("after");
+            if (afterNode != null && !afterNode.isNull()) {
+                if (!afterNode.isTextual()) {
+                    throw invalid("options.after", "must be a string (a volume name, a LIST result's nextPage), got " + afterNode);
+                }
+                after = afterNode.textValue();
+            }
+            int limit = 0;
+            JsonNode limitNode = value.get("limit");
+            if (limitNode != null && !limitNode.isNull()) {
+                if (!limitNode.isInt() || limitNode.intValue() < 1 || limitNode.intValue() > RequestOptions.MAX_LIMIT) {
+                    throw invalid("options.limit", "must be a whole number from 1 to " + RequestOptions.MAX_LIMIT + ", got "
+                            + limitNode);
+                }
+                limit = limitNode.intValue();
+            }
             return new RequestOptions(flag(value, "replace", false), flag(value, "copyFallback", true),
-                    flag(value, "verify", false), flag(value, "dryRun", false), importMethod, flag(value, "readOnly", false));
+                    flag(value, "verify", false), flag(value, "dryRun", false), importMethod, flag(value, "readOnly", false),
+                    after, limit);
         }
 
         private boolean flag(JsonNode options, String name, boolean fallback) {
@@ -238,6 +256,12 @@ public final class RequestCodec {
             }
             if (request.options().readOnly()) {
                 options.put("readOnly", true);
+            }
+            if (request.options().after() != null) {
+                options.put("after", request.options().after());
+            }
+            if (request.options().limit() != 0) {
+                options.put("limit", request.options().limit());
             }
             if (request.deadline() != null) {
                 json.put("deadline", request.deadline().toString());

@@ -21,6 +21,15 @@ import java.util.List;
  * @param filesCloned  ASSEMBLE: files cloned (copy-on-write reflinks of their blobs)
  * @param protection   ASSEMBLE, VERIFY: what keeps writes in the volume from reaching the store:
  *                     read-only, clone, copy, or detect (hard links: a write is found, not prevented)
+ * @param truncated     true when a list here (volumes, warnings, errors, verify problems) holds only
+ *                      its first entries so the result fits in one Kafka record; the totals say how many
+ *                      there were
+ * @param warningsTotal how many warnings there were (at least {@code warnings.size()})
+ * @param errorsTotal   how many errors there were (at least {@code errors.size()})
+ * @param volumesTotal  LIST: the node's volumes in all; PURGE: the volumes it removed (or would); at
+ *                      least {@code volumes.size()}
+ * @param nextPage      LIST: more volumes follow; send the LIST again with {@code options.after} set to
+ *                      this to read them. Null on the last page (and for every other action)
  */
 public record Result(int schemaVersion, String requestId, String correlationId, Action action, String node, String volume,
                      Status status, String outcome, String targetDir, long filesLinked, long filesCopied, long symlinks,
@@ -28,7 +37,22 @@ public record Result(int schemaVersion, String requestId, String correlationId, 
                      List<String> warnings, Instant startedAt, Instant finishedAt, String workerVersion,
                      List<VolumeSummary> volumes, VerifySummary verify, String imageDigest, int pulledLayers,
                      long pulledBytes, long pullMs, GcSummary gc, String importMethod, long filesCloned,
-                     String protection) {
+                     String protection, boolean truncated, long warningsTotal, long errorsTotal, long volumesTotal,
+                     String nextPage) {
+
+    /** A result whose lists are whole (what every worker before bounded results wrote). */
+    public Result(int schemaVersion, String requestId, String correlationId, Action action, String node, String volume,
+                  Status status, String outcome, String targetDir, long filesLinked, long filesCopied, long symlinks,
+                  long dirsCreated, long bytes, long durationMs, int attempts, List<ResultError> errors,
+                  List<String> warnings, Instant startedAt, Instant finishedAt, String workerVersion,
+                  List<VolumeSummary> volumes, VerifySummary verify, String imageDigest, int pulledLayers,
+                  long pulledBytes, long pullMs, GcSummary gc, String importMethod, long filesCloned,
+                  String protection) {
+        this(schemaVersion, requestId, correlationId, action, node, volume, status, outcome, targetDir, filesLinked,
+                filesCopied, symlinks, dirsCreated, bytes, durationMs, attempts, errors, warnings, startedAt, finishedAt,
+                workerVersion, volumes, verify, imageDigest, pulledLayers, pulledBytes, pullMs, gc, importMethod,
+                filesCloned, protection, false, 0, 0, 0, null);
+    }
 
     /** A result that says nothing of import methods (every action but ASSEMBLE and VERIFY). */
     public Result(int schemaVersion, String requestId, String correlationId, Action action, String node, String volume,
@@ -69,6 +93,10 @@ public record Result(int schemaVersion, String requestId, String correlationId, 
         errors = errors == null ? List.of() : List.copyOf(errors);
         warnings = warnings == null ? List.of() : List.copyOf(warnings);
         volumes = volumes == null ? List.of() : List.copyOf(volumes);
+        // A result from a worker before bounded results has no totals: its lists are whole.
+        warningsTotal = Math.max(warningsTotal, warnings.size());
+        errorsTotal = Math.max(errorsTotal, errors.size());
+        volumesTotal = Math.max(volumesTotal, volumes.size());
     }
 
     /** The Kafka key: {@code <node>/<volume>}, or {@code <node>/*} for node-wide actions. */

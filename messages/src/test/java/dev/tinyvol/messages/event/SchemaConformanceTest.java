@@ -82,4 +82,43 @@ class SchemaConformanceTest {
         JsonNode failedWithoutErrors = JSON.readTree(new String(ResultCodec.encode(rejected)).replaceAll("\"errors\":\\[.*?\\]", "\"errors\":[]"));
         assertFalse(schema.validate(failedWithoutErrors).isEmpty(), "a REJECTED result must say why");
     }
+
+    /** Issue 20 item 2: bounded results and LIST pages conform, and results of older workers read as whole. */
+    @Test
+    void boundedResultsAndPagesConformAndOldResultsReadAsWhole() throws IOException {
+        Schema results = schema("result.schema.json");
+        Instant now = Instant.parse("2026-11-26T18:00:00Z");
+        Result page = new Result(1, "r-7", null, Action.LIST, "node-001", null, Status.SUCCEEDED, null, null, 0, 0, 0, 0, 0, 1, 1,
+                List.of(), List.of("w1"), now, now, "0.1.0", List.of(new VolumeSummary("web-1", "nginx", "ab", 3, 10, now)), null,
+                null, 0, 0, 0, null, null, 0, null, true, 5000, 0, 50_000, "web-1");
+        byte[] json = ResultCodec.encode(page);
+        assertEquals(List.of(), results.validate(JSON.readTree(json)), new String(json));
+        assertEquals(page, ResultCodec.decode(json));
+        // A result written before bounded results: no totals, no truncated; its lists are whole.
+        Result old = ResultCodec.decode(("{\"schemaVersion\":1,\"requestId\":\"r\",\"node\":\"n\",\"action\":\"LIST\","
+                + "\"status\":\"SUCCEEDED\",\"filesLinked\":0,\"filesCopied\":0,\"dirsCreated\":0,\"bytes\":0,"
+                + "\"durationMs\":1,\"attempts\":1,\"errors\":[],\"warnings\":[\"a\",\"b\"],\"startedAt\":\"2026-11-26T18:00:00Z\","
+                + "\"finishedAt\":\"2026-11-26T18:00:00Z\",\"workerVersion\":\"0.1.0\",\"volumes\":[{\"volume\":\"v\"}]}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(2, old.warningsTotal());
+        assertEquals(1, old.volumesTotal());
+        assertFalse(old.truncated());
+        assertEquals(null, old.nextPage());
+
+        Schema requests = schema("request.schema.json");
+        Request list = RequestCodec.decode("{\"requestId\":\"r\",\"action\":\"LIST\",\"node\":\"n\",\"options\":{\"after\":\"web-1\",\"limit\":500}}"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals("web-1", list.options().after());
+        assertEquals(500, list.options().pageSize());
+        byte[] encoded = RequestCodec.encode(list);
+        assertEquals(List.of(), requests.validate(JSON.readTree(encoded)), new String(encoded));
+        assertEquals(list, RequestCodec.decode(encoded));
+        for (String bad : new String[] {"0", "10001", "\"10\"", "1.5"}) {
+            String text = "{\"requestId\":\"r\",\"action\":\"LIST\",\"node\":\"n\",\"options\":{\"limit\":" + bad + "}}";
+            InvalidRequestException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidRequestException.class,
+                    () -> RequestCodec.decode(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)), text);
+            assertEquals(true, e.getMessage().contains("options.limit"), e.getMessage());
+            assertFalse(requests.validate(JSON.readTree(text)).isEmpty(), text);
+        }
+    }
 }

@@ -72,6 +72,11 @@ public final class VolumeService implements AutoCloseable {
         return new VolumeLister(volumes).list();
     }
 
+    /** One page of the volumes in name order (LIST with options.after and options.limit). */
+    public VolumeLister.Page list(String after, int limit) {
+        return new VolumeLister(volumes).page(after, limit);
+    }
+
     /** What the check after an unclean stop found for one volume. */
     public enum CheckVerdict { WHOLE, DAMAGED, GONE }
 

@@ -72,6 +72,18 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "PURGE: list what would be removed.")
     boolean dryRun;
 
+    @Option(names = "--after", paramLabel = "VOLUME", description = "LIST: only volumes whose names sort after VOLUME "
+            + "(a previous page's nextPage).")
+    String after;
+
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "LIST: at most N volumes in the page "
+            + "(1 to 10000; default: the worker's page size, 1000).")
+    int limit;
+
+    @Option(names = "--all-pages", description = "LIST with --wait: read page after page until the last, and print "
+            + "every volume (a node with 50,000 volumes is 50 LISTs of 1000).")
+    boolean allPages;
+
     @Option(names = "--deadline", paramLabel = "DURATION", description = "Expire the request if not read within DURATION (e.g. 90s, 5m).")
     Duration deadline;
 
@@ -128,6 +140,9 @@ final class SubmitCommand implements Callable<Integer> {
         Result result;
         try (TinyVolClient client = TinyVolClient.connect(settings, resultsTopic, n -> requestTopic)) {
             result = client.submit(request, timeout).join();
+            if (allPages && action == Action.LIST && !output.json) {
+                return printAllPages(client, result, out);
+            }
         } catch (java.util.concurrent.CompletionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             // A failure the client classified keeps its own code (NODE_TOPIC_NOT_FOUND, KAFKA_UNREACHABLE, ...).
@@ -145,6 +160,14 @@ final class SubmitCommand implements Callable<Integer> {
             out.println(ResultsCommand.line(result, false));
             result.warnings().forEach(w -> out.println("  warning: " + w));
             result.volumes().forEach(v -> out.println("  volume " + v.volume() + " " + v.files() + " files"));
+            if (result.truncated()) {
+                out.println("  truncated: " + result.volumes().size() + " of " + result.volumesTotal() + " volumes, "
+                        + result.warnings().size() + " of " + result.warningsTotal() + " warnings, " + result.errors().size()
+                        + " of " + result.errorsTotal() + " errors");
+            }
+            if (result.nextPage() != null) {
+                out.println("  next page: --after " + result.nextPage() + " (or --all-pages)");
+            }
             out.flush();
         }
         // The error once, where every command puts its failure: one line on stderr per error.
@@ -169,6 +192,31 @@ final class SubmitCommand implements Callable<Integer> {
     }
 
     private RequestOptions options() {
-        return new RequestOptions(replace, !noCopyFallback, verify, dryRun, importMethod == null ? null : importMethod.text(), readOnly);
+        return new RequestOptions(replace, !noCopyFallback, verify, dryRun, importMethod == null ? null : importMethod.text(),
+                readOnly, after, limit);
+    }
+
+    /** LIST --all-pages: this page and every one after it, one volume a line; 0 if every page SUCCEEDED. */
+    private int printAllPages(TinyVolClient client, Result first, PrintWriter out) {
+        Result page = first;
+        long listed = 0;
+        while (true) {
+            if (page.status() != dev.tinyvol.messages.event.Status.SUCCEEDED) {
+                page.errors().forEach(e -> spec.commandLine().getErr().println("tinyvol: " + e.code() + ": " + e.message()));
+                spec.commandLine().getErr().flush();
+                return TinyVolCli.FAILED;
+            }
+            for (var v : page.volumes()) {
+                out.println("volume " + v.volume() + " " + v.files() + " files " + v.manifestName());
+            }
+            listed += page.volumes().size();
+            if (page.nextPage() == null) {
+                break;
+            }
+            page = client.listPage(node, page.nextPage(), limit, timeout).join();
+        }
+        out.println(listed + " volumes (the node counted " + page.volumesTotal() + " on the last page)");
+        out.flush();
+        return 0;
     }
 }

@@ -46,6 +46,10 @@ public enum ErrorCode {
     /** The registry's TLS certificate is not trusted by this node (give its CA). */
     REGISTRY_UNTRUSTED(false),
 
+    // Issue 20 item 2: a result larger than one Kafka record may be (or refused by the broker) is
+    // answered FAILED with this code, in a small record without its lists.
+    RESULT_TOO_LARGE(false),
+
     // May pass if tried again.
     IO_ERROR(true),
     /** The registry did not answer, or answered 5xx, after retries with backoff. */

@@ -1,6 +1,7 @@
 package dev.tinyvol.worker.kafka;
 
 import dev.tinyvol.worker.config.WorkerConfig;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -18,7 +19,20 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 final class KafkaClients {
 
+    /** The producer's transaction.timeout.ms unless kafka.transaction.timeout.ms says otherwise. */
+    static final int DEFAULT_TRANSACTION_TIMEOUT_MS = 60_000;
+
     private KafkaClients() {
+    }
+
+    /** The producer's transaction.timeout.ms as this worker is configured. */
+    static Duration transactionTimeout(WorkerConfig config) {
+        String value = config.kafka().get(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG);
+        try {
+            return Duration.ofMillis(value == null ? DEFAULT_TRANSACTION_TIMEOUT_MS : Long.parseLong(value.trim()));
+        } catch (NumberFormatException e) {
+            return Duration.ofMillis(DEFAULT_TRANSACTION_TIMEOUT_MS); // the producer refuses the setting itself
+        }
     }
 
     /** The real clients for this worker's configuration. */
@@ -73,7 +87,7 @@ final class KafkaClients {
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
         props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
-        props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 60_000);
+        props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, DEFAULT_TRANSACTION_TIMEOUT_MS);
         props.putAll(config.kafka());
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, memberId(config));
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

@@ -103,6 +103,26 @@ final class ResultPublishing {
                 inFlight = batch;
                 backoffUntil = System.nanoTime() + IN_DOUBT_BACKOFF_MS * 1_000_000;
             }
+            case REFUSED -> {
+                // Those records become their small forms (a FAILED RESULT_TOO_LARGE answer, or a
+                // dead letter without its value) and the batch goes again at once, the others unchanged.
+                inFlight = null;
+                boolean smallFormRefused = false;
+                for (ResultPublisher.Refusal r : publisher.refused()) {
+                    Slot slot = batch.sent().get(r.index()).slot();
+                    smallFormRefused |= slot.refusedBecause() != null;
+                    slot.refuse(SendOutcomes.describe(r.cause()));
+                }
+                if (smallFormRefused) {
+                    // Even the small form was refused (a limit of a few hundred bytes): nothing smaller
+                    // exists, so try again at the pace of other failures rather than at once, for good.
+                    LOG.error("Kafka refused even the small form of a result; check the results topic's "
+                            + "max.message.bytes and the worker's kafka.max.request.size");
+                    backoffUntil = System.nanoTime() + RETRY_BACKOFF_MS * 1_000_000;
+                } else {
+                    backoffUntil = System.nanoTime();
+                }
+            }
             case FENCED -> {
                 fenced = true;
                 throw new ProducerFencedException("another worker took over this node's transactional id");

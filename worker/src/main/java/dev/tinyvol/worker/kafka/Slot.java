@@ -20,6 +20,12 @@ final class Slot {
      */
     boolean published;
 
+    /**
+     * Why Kafka refused this slot's record (too large, invalid), once it has: from then on the slot
+     * is published in its small form. Null until then. Polling thread only.
+     */
+    private String refusedBecause;
+
     Slot(ConsumerRecord<byte[], byte[]> record, Request request, CompletableFuture<Outcome> outcome) {
         this(record, request, outcome, null);
     }
@@ -29,5 +35,15 @@ final class Slot {
         this.request = request;
         this.outcome = outcome;
         this.traceparent = traceparent;
+    }
+
+    /** Kafka refused this slot's record for what it is: publish its small form from now on. */
+    void refuse(String why) {
+        refusedBecause = why;
+    }
+
+    /** Why Kafka refused this slot's record, or null if it has not. */
+    String refusedBecause() {
+        return refusedBecause;
     }
 }

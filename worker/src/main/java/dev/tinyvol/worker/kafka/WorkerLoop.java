@@ -21,7 +21,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
-import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -156,7 +155,8 @@ public final class WorkerLoop implements Runnable {
             Consumer<byte[], byte[]> c = clients.consumer();
             consumer = c;
             publisher = new ResultPublisher(clients::producer,
-                    partitions -> c.committed(partitions, Duration.ofSeconds(10)), this::bindProducerMetrics);
+                    partitions -> c.committed(partitions, Duration.ofSeconds(10)), this::bindProducerMetrics,
+                    KafkaClients.transactionTimeout(config));
             publisher.start(() -> running);
             if (c instanceof KafkaConsumer<byte[], byte[]> kafka) {
                 consumerMetrics = metrics.bind(kafka);
@@ -180,7 +180,9 @@ public final class WorkerLoop implements Runnable {
                 recordLag(c);
             }
             drain(publishing);
-        } catch (ProducerFencedException | InvalidProducerEpochException | FencedInstanceIdException e) {
+        } catch (ProducerFencedException | FencedInstanceIdException e) {
+            // Only a takeover: an epoch the broker bumped (InvalidProducerEpochException) is handled
+            // by ResultPublisher as abortable and never reaches here as fencing.
             exit = Exit.FENCED;
             LOG.error("stopping: another worker started with node id {} and took over ({}); this one is fenced and "
                     + "publishes nothing more", config.node(), e.getClass().getSimpleName());

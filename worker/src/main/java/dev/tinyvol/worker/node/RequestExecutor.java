@@ -249,8 +249,14 @@ public final class RequestExecutor {
                 verify(out, request, manifest == null ? volumes.verify(request.volume(), deep)
                         : volumes.verify(request.volume(), manifest, deep));
             }
-            case LIST -> volumes.list().forEach(v -> out.volumes.add(new VolumeSummary(v.volume(), v.manifestName(),
-                    v.manifestId(), v.files(), v.bytes(), v.createdAt(), v.importMethod(), v.protection())));
+            case LIST -> {
+                // A page in name order; nextPage says where the next begins (README, "Events").
+                var page = volumes.list(request.options().after(), request.options().pageSize());
+                page.volumes().forEach(v -> out.volumes.add(new VolumeSummary(v.volume(), v.manifestName(),
+                        v.manifestId(), v.files(), v.bytes(), v.createdAt(), v.importMethod(), v.protection())));
+                out.volumesTotal = page.total();
+                out.nextPage = page.next();
+            }
             case PURGE -> {
                 PurgeReport r = volumes.purge(request.options().dryRun(), noWait);
                 for (TeardownReport t : r.volumes()) {

@@ -83,9 +83,14 @@ public final class WorkerFixture implements AutoCloseable {
         }
 
         public Client(String bootstrap) {
+            this(bootstrap, "tinyvol.results");
+        }
+
+        /** A client reading results from another topic (a worker with topic.results set). */
+        public Client(String bootstrap, String resultsTopic) {
             Map<String, Object> kafka = Map.of("bootstrap.servers", bootstrap);
             this.sender = new RequestSender(kafka);
-            this.watcher = new ResultWatcher(kafka, "tinyvol.results", true);
+            this.watcher = new ResultWatcher(kafka, resultsTopic, true);
         }
 
         /**

@@ -55,6 +55,11 @@ public final class WorkerProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** Waits for the worker to exit by itself; its exit code, or -1 if it still runs after {@code timeout}. */
+    public int awaitExit(java.time.Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+    }
+
     public String log() throws IOException {
         return Files.readString(log);
     }
