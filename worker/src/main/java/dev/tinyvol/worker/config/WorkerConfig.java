@@ -38,8 +38,15 @@ public record WorkerConfig(String node, Path casDir, Path volumesDir, String htt
     /**
      * @param minFree  free space under which the worker runs a gc by itself
      * @param interval how often it runs one anyway, or null
+     * @param minAge   instances and tmp/ entries younger than this are kept (cas.gc.min.age)
+     * @param lockWait how long a gc tries for the store lock before STORE_BUSY (cas.gc.lock.wait)
      */
-    public record Gc(FreeSpace minFree, Duration interval) {
+    public record Gc(FreeSpace minFree, Duration interval, Duration minAge, Duration lockWait) {
+        /** With the default grace and lock wait. */
+        public Gc(FreeSpace minFree, Duration interval) {
+            this(minFree, interval, dev.tinyvol.worker.cas.GarbageCollector.DEFAULT_MIN_AGE,
+                    dev.tinyvol.worker.cas.GarbageCollector.DEFAULT_LOCK_WAIT);
+        }
     }
 
     /**
@@ -148,7 +155,8 @@ public record WorkerConfig(String node, Path casDir, Path volumesDir, String htt
                     get(REGISTRY_CONFIG, null), get(REGISTRY_CA_FILE, null), get(REGISTRY_DEFAULT_REPOSITORY, null),
                     get(REGISTRY_LAYERS, null), get(REGISTRY_MIRRORS, null), get(REGISTRY_PULLS, null));
             String importMethod = get(IMPORT_METHOD, null);
-            Gc gc = new Gc(get(CAS_GC_MIN_FREE, null), get(CAS_GC_INTERVAL, null));
+            Gc gc = new Gc(get(CAS_GC_MIN_FREE, null), get(CAS_GC_INTERVAL, null), get(CAS_GC_MIN_AGE, null),
+                    get(CAS_GC_LOCK_WAIT, null));
             Map<String, String> kafka = new TreeMap<>();
             values.forEach((k, v) -> {
                 if (k.startsWith(KAFKA_PREFIX)) {

@@ -123,6 +123,17 @@ public final class WorkerSettings {
             "none: only when space is low", "24h", "Also run a gc this often, whatever the free space.",
             Setting.Validator.atLeast(Duration.ofMinutes(1)), false);
 
+    public static final Setting<Duration> CAS_GC_MIN_AGE = new Setting<>("cas.gc.min.age", Setting.Type.DURATION,
+            Duration.ofMinutes(15), null, null, "A gc keeps every blob instance younger than this by its ctime (made or "
+                    + "linked since) and every tmp/ entry changed since: a pull downloads without the store lock and "
+                    + "names its blobs only at its end, and a push or a probe writes in tmp/ without it.",
+            Setting.Validator.any(), false);
+    public static final Setting<Duration> CAS_GC_LOCK_WAIT = new Setting<>("cas.gc.lock.wait", Setting.Type.DURATION,
+            Duration.ofSeconds(30), null, null, "How long a gc keeps trying for the store lock while another process "
+                    + "(a 'tinyvol' command, a pull's last step) holds it; it never blocks assemblies meanwhile. Then it "
+                    + "ends with STORE_BUSY and removes nothing: the worker's own gc tries again at its next check, a "
+                    + "GC request is answered FAILED with STORE_BUSY.", Setting.Validator.any(), false);
+
     public static final Setting<String> TRACING_OTLP_ENDPOINT = new Setting<>("tracing.otlp.endpoint", Setting.Type.STRING,
             null, "none: spans are made but not exported", "http://otel-collector:4318/v1/traces", "Where the worker sends "
                     + "its spans (OTLP over HTTP, protobuf). A request continues the trace of its traceparent header either "
@@ -148,7 +159,7 @@ public final class WorkerSettings {
             TOPIC_REQUESTS, TOPIC_RESULTS, TOPIC_DLQ, TOPICS_CREATE, TOPICS_REQUESTS_PARTITIONS, TOPICS_RESULTS_PARTITIONS,
             TOPICS_REPLICATION_FACTOR, REGISTRY_INSECURE, REGISTRY_CONFIG, REGISTRY_CA_FILE, REGISTRY_DEFAULT_REPOSITORY,
             REGISTRY_MIRRORS, REGISTRY_LAYERS, REGISTRY_PULLS, IMPORT_METHOD, CAS_GC_MIN_FREE, CAS_GC_INTERVAL,
-            TRACING_OTLP_ENDPOINT);
+            CAS_GC_MIN_AGE, CAS_GC_LOCK_WAIT, TRACING_OTLP_ENDPOINT);
 
     /** Kafka client keys documented in the shipped file (commented out unless shown with a value). */
     static final List<String[]> KAFKA_EXAMPLES = List.of(

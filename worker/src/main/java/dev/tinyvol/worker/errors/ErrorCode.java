@@ -51,7 +51,11 @@ public enum ErrorCode {
     /** The registry did not answer, or answered 5xx, after retries with backoff. */
     REGISTRY_UNAVAILABLE(true),
     VOLUME_LOCKED(true),
-    INTERRUPTED(true);
+    INTERRUPTED(true),
+
+    // Issue 20 item 3 (store lock): a gc never waits on another process holding the CAS.
+    /** A gc found the CAS held by another process (a command, a pull) for all of cas.gc.lock.wait; try again later. */
+    STORE_BUSY(true);
 
     private final boolean transientFailure;
 

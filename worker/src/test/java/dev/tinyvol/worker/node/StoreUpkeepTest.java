@@ -52,7 +52,7 @@ class StoreUpkeepTest {
             assertTrue(before < 8L << 20, "the filesystem is short of 50% free: " + before);
 
             List<GarbageCollector.Report> gcs = new CopyOnWriteArrayList<>();
-            try (StoreUpkeep upkeep = new StoreUpkeep(cas, volumes, new WorkerConfig.Gc(FreeSpace.parse("50%"), null),
+            try (StoreUpkeep upkeep = new StoreUpkeep(cas, volumes, new WorkerConfig.Gc(FreeSpace.parse("50%"), null, Duration.ZERO, Duration.ofSeconds(30)),
                     Duration.ofMillis(100), (trigger, r) -> {
                         assertEquals(StoreUpkeep.Trigger.LOW_SPACE, trigger);
                         gcs.add(r);
