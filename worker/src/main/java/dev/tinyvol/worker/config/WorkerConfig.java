@@ -35,6 +35,12 @@ public record WorkerConfig(String node, Path casDir, Path volumesDir, String htt
                            Map<String, String> effective, Registry registry, Gc gc, String importMethod,
                            String otlpEndpoint) {
 
+    /** Bytes of requests read and not answered before consumption pauses ({@code max.buffered.bytes}). */
+    public int maxBufferedBytes() {
+        String value = effective.get(WorkerSettings.MAX_BUFFERED_BYTES.key());
+        return value == null ? WorkerSettings.MAX_BUFFERED_BYTES.defaultValue() : WorkerSettings.MAX_BUFFERED_BYTES.parse(value);
+    }
+
     /**
      * @param minFree  free space under which the worker runs a gc by itself
      * @param interval how often it runs one anyway, or null
@@ -141,6 +147,7 @@ public record WorkerConfig(String node, Path casDir, Path volumesDir, String htt
             int attempts = get(RETRY_MAX_ATTEMPTS, null);
             Duration backoff = get(RETRY_BACKOFF, null);
             int maxBuffered = get(MAX_BUFFERED, null);
+            get(MAX_BUFFERED_BYTES, null); // checked, and read back through maxBufferedBytes()
             Duration grace = get(SHUTDOWN_GRACE, null);
             Duration retention = get(ANSWERS_RETENTION, null);
             String requests = get(TOPIC_REQUESTS, Topics.requests(node));

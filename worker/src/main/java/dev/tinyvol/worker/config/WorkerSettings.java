@@ -57,6 +57,11 @@ public final class WorkerSettings {
     public static final Setting<Integer> MAX_BUFFERED = new Setting<>("max.buffered", Setting.Type.INT, 2000, null, null,
             "Requests read but not yet answered before consumption pauses (it keeps polling meanwhile).",
             Setting.Validator.range(1, 1_000_000), false);
+    public static final Setting<Integer> MAX_BUFFERED_BYTES = new Setting<>("max.buffered.bytes", Setting.Type.INT,
+            16 << 20, null, null, "Bytes of requests read but not yet answered before consumption pauses, whatever their "
+                    + "number: a few large inline manifests weigh more than thousands of small requests (the worker's heap "
+                    + "is small). Consumption resumes at half of both limits.",
+            Setting.Validator.range(64 << 10, Integer.MAX_VALUE), false);
     public static final Setting<Duration> SHUTDOWN_GRACE = new Setting<>("shutdown.grace", Setting.Type.DURATION,
             Duration.ofSeconds(30), null, null, "On SIGTERM, how long running requests may take to finish before they "
                     + "are left for the next start (they are not committed, so they are read again).",
@@ -155,7 +160,7 @@ public final class WorkerSettings {
 
     /** Every declared setting, in documentation order. */
     public static final List<Setting<?>> ALL = List.of(NODE, CAS_DIR, VOLUMES_DIR, HTTP_HOST, HTTP_PORT, CONCURRENCY,
-            FILE_THREADS, RETRY_MAX_ATTEMPTS, RETRY_BACKOFF, MAX_BUFFERED, SHUTDOWN_GRACE, ANSWERS_RETENTION,
+            FILE_THREADS, RETRY_MAX_ATTEMPTS, RETRY_BACKOFF, MAX_BUFFERED, MAX_BUFFERED_BYTES, SHUTDOWN_GRACE, ANSWERS_RETENTION,
             TOPIC_REQUESTS, TOPIC_RESULTS, TOPIC_DLQ, TOPICS_CREATE, TOPICS_REQUESTS_PARTITIONS, TOPICS_RESULTS_PARTITIONS,
             TOPICS_REPLICATION_FACTOR, REGISTRY_INSECURE, REGISTRY_CONFIG, REGISTRY_CA_FILE, REGISTRY_DEFAULT_REPOSITORY,
             REGISTRY_MIRRORS, REGISTRY_LAYERS, REGISTRY_PULLS, IMPORT_METHOD, CAS_GC_MIN_FREE, CAS_GC_INTERVAL,

@@ -19,10 +19,17 @@ final class Ledger {
 
     private final Map<TopicPartition, ArrayDeque<Slot>> pending = new HashMap<>();
     private final AtomicInteger size = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
 
     void add(TopicPartition tp, Slot slot) {
         pending.computeIfAbsent(tp, k -> new ArrayDeque<>()).add(slot);
         size.incrementAndGet();
+        bytes.addAndGet(weight(slot));
+    }
+
+    /** What a slot's record weighs: its key and value as read (the parsed request is in proportion). */
+    private static long weight(Slot slot) {
+        return Math.max(0, slot.record.serializedKeySize()) + Math.max(0, slot.record.serializedValueSize());
     }
 
     /** Per partition, the completed slots at its head (in order); partitions with none are left out. */
@@ -56,6 +63,7 @@ final class Ledger {
                 }
                 queue.poll();
                 size.decrementAndGet();
+                bytes.addAndGet(-weight(slot));
             }
         });
     }
@@ -68,6 +76,7 @@ final class Ledger {
             if (queue != null) {
                 dropped += queue.size();
                 size.addAndGet(-queue.size());
+                queue.forEach(slot -> bytes.addAndGet(-weight(slot)));
             }
         }
         return dropped;
@@ -79,5 +88,10 @@ final class Ledger {
 
     int size() {
         return size.get();
+    }
+
+    /** The bytes of the records on the ledger (see {@link #weight}). */
+    long bytes() {
+        return bytes.get();
     }
 }
