@@ -239,8 +239,8 @@ public final class StoreScaleBenchmark {
         say("");
         say("store scale benchmark, %s: worker JVM %s", java.time.LocalDate.now(), String.join(" ", PipelineBenchmark.WORKER_JVM));
         say("  CAS of %,d instances; peak heap in use %d MiB (before a collection; heap committed at most %d MiB), "
-                + "peak RSS %d MiB; OutOfMemoryError: %s; worker alive: %s", instances, heap[0], heap[1], rssPeak.get() / 1024,
-                oom ? "YES" : "no", worker.isAlive());
+                + "peak live heap %d MiB (after a full collection), peak RSS %d MiB; OutOfMemoryError: %s; worker alive: %s",
+                instances, heap[0], heap[1], heap[2], rssPeak.get() / 1024, oom ? "YES" : "no", worker.isAlive());
         return ok && !oom && worker.isAlive();
     }
 
@@ -250,19 +250,26 @@ public final class StoreScaleBenchmark {
                 null, null, null, options, null, null);
     }
 
-    /** {used before a collection, committed} maxima in MiB, from -Xlog:gc lines like "Pause Young ... 45M->12M(123M)". */
+    /**
+     * {used before a collection, committed, live after a full collection} maxima in MiB, from -Xlog:gc
+     * lines like "Pause Young ... 45M->12M(123M)": what a full collection leaves is what was reachable.
+     */
     static long[] peakHeapMib(Path gcLog) throws IOException {
         Pattern p = Pattern.compile("(\\d+)M->(\\d+)M\\((\\d+)M\\)");
         long used = 0;
         long committed = 0;
+        long live = 0;
         for (String line : Files.readAllLines(gcLog)) {
             Matcher m = p.matcher(line);
             if (m.find()) {
                 used = Math.max(used, Long.parseLong(m.group(1)));
                 committed = Math.max(committed, Long.parseLong(m.group(3)));
+                if (line.contains("Pause Full")) {
+                    live = Math.max(live, Long.parseLong(m.group(2)));
+                }
             }
         }
-        return new long[] {used, committed};
+        return new long[] {used, committed, live};
     }
 
     private static double waitForMetric(int port, String name, Duration timeout) throws Exception {

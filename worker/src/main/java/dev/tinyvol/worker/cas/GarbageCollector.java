@@ -219,9 +219,9 @@ public final class GarbageCollector {
                 }
                 instances++;
                 bytes += stat.size();
-                removed.add(Fingerprints.ofInstance(key));
                 gone++;
                 if (!dryRun) {
+                    removed.add(Fingerprints.ofInstance(key)); // for the layer records, pruned after a real sweep only
                     delete(path);
                 }
             }
