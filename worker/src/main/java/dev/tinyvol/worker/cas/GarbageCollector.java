@@ -86,9 +86,9 @@ public final class GarbageCollector {
     public Report collect(boolean dryRun) {
         long start = System.nanoTime();
         StoreLock.Held exclusive = cas.lock().tryExclusive(lockWait).orElseThrow(() -> new TinyVolException(
-                ErrorCode.STORE_BUSY, cas.root().toString(), "the CAS at " + cas.root() + " stayed in use by another "
-                + "process (a 'tinyvol' command or a pull) for " + lockWait.toSeconds() + " s; nothing was removed, "
-                + "try the gc again later"));
+                ErrorCode.STORE_BUSY, cas.root().toString(), "the CAS at " + cas.root() + " stayed in use for "
+                + lockWait.toMillis() + " ms (by another process such as a 'tinyvol cas fsck' or 'cas pull', or a pull "
+                + "or ingest of this one); nothing was removed: try the gc again later"));
         try (exclusive) {
             Instant youngAfter = Instant.now().minus(minAge);
             Fingerprints live = new Fingerprints();
