@@ -78,7 +78,7 @@ public final class Worker implements AutoCloseable {
             Clock clock = Clock.systemUTC();
             this.pulls = pulls(config, cas, metrics, tracing);
             RequestExecutor executor = new RequestExecutor(config.node(), volumes, config.maxAttempts(), config.retryBackoff(), clock,
-                    pulls, dev.tinyvol.worker.assembly.ImportMethod.parse(config.importMethod()), tracing);
+                    pulls, dev.tinyvol.worker.assembly.ImportMethod.parse(config.importMethod()), tracing, config.gc());
             this.loop = new WorkerLoop(config, new RequestHandler(config.node(), executor, answers, clock), clock, metrics, tracing);
             if (config.httpPort() == 0) {
                 this.broker = null;

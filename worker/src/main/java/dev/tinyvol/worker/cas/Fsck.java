@@ -28,8 +28,9 @@ import java.util.stream.Stream;
  * repair: a damaged content is moved aside into {@code <cas>/quarantine/} (a hard link: the
  * evidence is never deleted) and the instance re-made from an intact sibling of the same digest, or
  * from wherever it came from ({@link BlobSource}, a registry); a wrong mode, owner or mtime on good
- * content is set right in place. Runs under the CAS lock held shared, so no gc removes what it is
- * looking at; assemblies, ingests and pulls go on meanwhile.
+ * content is set right in place. Hashing takes no lock (an instance a gc removes meanwhile is simply
+ * not reported); each repair holds the CAS lock shared for as long as it replaces one instance, so a
+ * gc never waits out a whole hash pass. It streams: one objects/ directory's names at a time.
  */
 public final class Fsck {
 
@@ -96,46 +97,81 @@ public final class Fsck {
 
     public Report run(boolean repair, Progress progress) {
         long start = System.nanoTime();
-        try (StoreLock.Held shared = cas.lock().shared()) {
-            List<Path> instances = list();
-            progress.update("checking", 0, instances.size());
-            AtomicLong done = new AtomicLong();
-            AtomicLong bytes = new AtomicLong();
-            List<Finding> raw = java.util.Collections.synchronizedList(new ArrayList<>());
-            ExecutorService pool = WorkerPool.create("tinyvol-fsck", threads);
-            try {
+        // No lock while hashing: a gc may remove an instance meanwhile (it is then simply not checked),
+        // and a long hash pass must not keep a gc out, nor the worker's assemblies behind that gc.
+        List<Path> shards = shards();
+        long total = count(shards);
+        progress.update("checking", 0, total);
+        AtomicLong done = new AtomicLong();
+        AtomicLong bytes = new AtomicLong();
+        List<Finding> raw = java.util.Collections.synchronizedList(new ArrayList<>());
+        ExecutorService pool = WorkerPool.create("tinyvol-fsck", threads);
+        try {
+            for (Path shard : shards) {
+                // One objects/ directory at a time: memory is one directory's names, not the store's.
                 List<Future<?>> futures = new ArrayList<>();
-                for (Path instance : instances) {
+                for (Path instance : instancesIn(shard)) {
                     futures.add(pool.submit(() -> {
                         raw.addAll(check(instance, bytes));
-                        progress.update("checking", done.incrementAndGet(), instances.size());
+                        progress.update("checking", done.incrementAndGet(), total);
                     }));
                 }
                 WorkerPool.awaitAll(futures);
-            } finally {
-                pool.shutdownNow();
             }
-            List<Finding> findings = users(raw);
-            Path quarantine = cas.root().resolve("quarantine");
-            if (repair) {
-                findings = repairAll(findings, quarantine, progress);
-            }
-            findings.sort(java.util.Comparator.comparing(Finding::instance).thenComparing(Finding::kind));
-            long repaired = findings.stream().filter(Finding::repaired).map(Finding::instance).distinct().count();
-            long unrepaired = findings.stream().filter(f -> !f.repaired() && f.kind() != Kind.UNKNOWN_NAME)
-                    .map(Finding::instance).distinct().count();
-            Report report = new Report(instances.size(), bytes.get(), List.copyOf(findings), repaired, unrepaired,
-                    quarantine.toString(), (System.nanoTime() - start) / 1_000_000);
-            FsckRecord.write(cas, report);
-            return report;
+        } finally {
+            pool.shutdownNow();
+        }
+        List<Finding> findings = users(raw);
+        Path quarantine = cas.root().resolve("quarantine");
+        if (repair) {
+            findings = repairAll(findings, quarantine, progress);
+        }
+        findings.sort(java.util.Comparator.comparing(Finding::instance).thenComparing(Finding::kind));
+        long repaired = findings.stream().filter(Finding::repaired).map(Finding::instance).distinct().count();
+        long unrepaired = findings.stream().filter(f -> !f.repaired() && f.kind() != Kind.UNKNOWN_NAME)
+                .map(Finding::instance).distinct().count();
+        Report report = new Report(done.get(), bytes.get(), List.copyOf(findings), repaired, unrepaired,
+                quarantine.toString(), (System.nanoTime() - start) / 1_000_000);
+        FsckRecord.write(cas, report);
+        return report;
+    }
+
+    private List<Path> shards() {
+        try (Stream<Path> dirs = Files.list(cas.objectsDir())) {
+            return dirs.sorted().toList(); // at most 256 (and any stray name, reported as UNKNOWN_NAME)
+        } catch (IOException e) {
+            throw IoErrors.classify(e, cas.objectsDir().toString(), "listing the CAS");
         }
     }
 
-    private List<Path> list() {
-        try (Stream<Path> all = Files.walk(cas.objectsDir(), 2)) {
-            return all.filter(p -> p.getNameCount() == cas.objectsDir().getNameCount() + 2).sorted().toList();
+    private long count(List<Path> shards) {
+        long n = 0;
+        for (Path shard : shards) {
+            if (Files.isDirectory(shard, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                try (java.nio.file.DirectoryStream<Path> names = Files.newDirectoryStream(shard)) {
+                    for (Path ignored : names) {
+                        n++;
+                    }
+                } catch (NoSuchFileException gone) {
+                    // removed meanwhile
+                } catch (IOException e) {
+                    throw IoErrors.classify(e, shard.toString(), "listing the CAS");
+                }
+            }
+        }
+        return n;
+    }
+
+    private List<Path> instancesIn(Path shard) {
+        if (!Files.isDirectory(shard, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return List.of();
+        }
+        try (Stream<Path> names = Files.list(shard)) {
+            return names.sorted().toList();
+        } catch (NoSuchFileException gone) {
+            return List.of();
         } catch (IOException e) {
-            throw IoErrors.classify(e, cas.objectsDir().toString(), "listing the CAS");
+            throw IoErrors.classify(e, shard.toString(), "listing the CAS");
         }
     }
 
@@ -246,7 +282,9 @@ public final class Fsck {
                     // (content checked again right before attributes are fixed: it may have changed since)
                     outcome = remake(key, quarantine, damagedContent);
                 } else {
-                    outcome = fixAttributes(key);
+                    try (StoreLock.Held shared = cas.lock().shared()) {
+                        outcome = fixAttributes(key);
+                    }
                 }
                 repaired = outcome != null;
                 if (outcome == null) {
@@ -266,32 +304,40 @@ public final class Fsck {
         return out;
     }
 
-    /** Moves the damaged instance aside and makes it again from good content; null if there is none. */
+    /**
+     * Moves the damaged instance aside and makes it again from good content; null if there is none.
+     * The CAS lock is held shared only while a sibling is chosen and the instance replaced (so no gc
+     * removes the sibling in between), never while content is fetched from a registry.
+     */
     private String remake(BlobKey key, Path quarantine, java.util.Set<String> damaged) {
         Path target = cas.instancePath(key);
-        Path good = null;
-        String from = null;
-        for (Path sibling : cas.siblings(key.digest())) {
-            String name = sibling.getParent().getFileName() + "/" + sibling.getFileName();
-            if (!damaged.contains(name) && !sibling.equals(target)) {
-                good = sibling;
-                from = "re-made from its intact sibling " + name;
-                break;
+        try (StoreLock.Held shared = cas.lock().shared()) {
+            for (Path sibling : cas.siblings(key.digest())) {
+                String name = sibling.getParent().getFileName() + "/" + sibling.getFileName();
+                if (!damaged.contains(name) && !sibling.equals(target)) {
+                    String aside = quarantineOf(target, quarantine);
+                    cas.replaceDamaged(key, sibling);
+                    return "re-made from its intact sibling " + name + "; the damaged one kept as " + aside;
+                }
             }
+        } catch (IOException e) {
+            throw IoErrors.classify(e, quarantine.toString(), "repairing blob " + key);
+        }
+        if (source == null) {
+            return null;
         }
         Path fetched = null;
         try {
-            if (good == null && source != null) {
-                fetched = Files.createTempFile(cas.tmpDir(), "fsck.", ".fetch");
-                from = source.fetch(key, fetched);
-                good = from == null ? null : fetched;
-            }
-            if (good == null) {
+            fetched = Files.createTempFile(cas.tmpDir(), "fsck.", ".fetch"); // fresh: a gc keeps it (cas.gc.min.age)
+            String from = source.fetch(key, fetched);
+            if (from == null) {
                 return null;
             }
-            String aside = quarantineOf(target, quarantine);
-            cas.replaceDamaged(key, good);
-            return from + "; the damaged one kept as " + aside;
+            try (StoreLock.Held shared = cas.lock().shared()) {
+                String aside = quarantineOf(target, quarantine);
+                cas.replaceDamaged(key, fetched);
+                return from + "; the damaged one kept as " + aside;
+            }
         } catch (IOException e) {
             throw IoErrors.classify(e, cas.tmpDir().toString(), "repairing blob " + key);
         } finally {
@@ -299,7 +345,7 @@ public final class Fsck {
                 try {
                     Files.deleteIfExists(fetched);
                 } catch (IOException ignored) {
-                    // tmp/ leftovers are swept by the next gc
+                    // tmp/ leftovers are swept by a later gc
                 }
             }
         }

@@ -47,32 +47,63 @@ public final class StoreStats {
         return new RefStats(ref, manifest.entries().size(), files, bytes);
     }
 
+    /**
+     * Streams over the store: one ref's manifest at a time (sizes remembered within that ref only), and
+     * one {@code objects/<2 hex>} directory at a time (a content's instances, and any hard links between
+     * them, all share one), so memory stays bounded however many blobs the store holds.
+     */
     public static Totals of(Cas cas) {
         ManifestStore store = new ManifestStore(cas);
-        Map<BlobKey, Long> sizes = new HashMap<>();
-        List<RefStats> refs = store.refs().stream().map(r -> of(cas, r, store.load(r), sizes)).toList();
-        Set<String> digests = new HashSet<>();
-        Set<Object> inodes = new HashSet<>();
+        List<RefStats> refs = new java.util.ArrayList<>();
+        for (String ref : store.refs()) {
+            try {
+                refs.add(of(cas, ref, store.load(ref), new HashMap<>()));
+            } catch (dev.tinyvol.worker.errors.TinyVolException e) {
+                if (e.code() != dev.tinyvol.worker.errors.ErrorCode.MANIFEST_NOT_FOUND) {
+                    throw e;
+                }
+                // removed since it was listed
+            }
+        }
+        long blobs = 0;
         long instances = 0;
         long stored = 0;
-        try (Stream<Path> all = Files.walk(cas.objectsDir(), 2)) {
-            for (Path p : (Iterable<Path>) all::iterator) {
-                BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-                if (!a.isRegularFile()) {
-                    continue;
-                }
-                String name = p.getFileName().toString();
-                digests.add(name.contains(".") ? name.substring(0, name.indexOf('.')) : name);
-                instances++;
-                if (inodes.add(a.fileKey())) {
-                    stored += a.size();
-                }
-            }
+        List<Path> shards;
+        try (Stream<Path> dirs = Files.list(cas.objectsDir())) {
+            shards = dirs.sorted().toList(); // at most 256
         } catch (IOException e) {
             throw IoErrors.classify(e, cas.objectsDir().toString(), "reading the CAS");
         }
+        for (Path shard : shards) {
+            Set<String> digests = new HashSet<>();
+            Set<Object> inodes = new HashSet<>();
+            try (java.nio.file.DirectoryStream<Path> all = Files.newDirectoryStream(shard)) {
+                for (Path p : all) {
+                    BasicFileAttributes a;
+                    try {
+                        a = Files.readAttributes(p, BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                    } catch (java.nio.file.NoSuchFileException gone) {
+                        continue; // removed by a gc meanwhile
+                    }
+                    if (!a.isRegularFile()) {
+                        continue;
+                    }
+                    String name = p.getFileName().toString();
+                    digests.add(name.contains(".") ? name.substring(0, name.indexOf('.')) : name);
+                    instances++;
+                    if (inodes.add(a.fileKey())) {
+                        stored += a.size();
+                    }
+                }
+            } catch (java.nio.file.NoSuchFileException | java.nio.file.NotDirectoryException gone) {
+                continue;
+            } catch (IOException e) {
+                throw IoErrors.classify(e, shard.toString(), "reading the CAS");
+            }
+            blobs += digests.size();
+        }
         long logical = refs.stream().mapToLong(RefStats::bytes).sum();
-        return new Totals(digests.size(), instances, stored, logical, stored == 0 ? 0 : (double) logical / stored, refs);
+        return new Totals(blobs, instances, stored, logical, stored == 0 ? 0 : (double) logical / stored, List.copyOf(refs));
     }
 
     private static long sizeOf(Cas cas, BlobKey key) {

@@ -35,11 +35,24 @@ public record WorkerConfig(String node, Path casDir, Path volumesDir, String htt
                            Map<String, String> effective, Registry registry, Gc gc, String importMethod,
                            String otlpEndpoint) {
 
+    /** Bytes of requests read and not answered before consumption pauses ({@code max.buffered.bytes}). */
+    public int maxBufferedBytes() {
+        String value = effective.get(WorkerSettings.MAX_BUFFERED_BYTES.key());
+        return value == null ? WorkerSettings.MAX_BUFFERED_BYTES.defaultValue() : WorkerSettings.MAX_BUFFERED_BYTES.parse(value);
+    }
+
     /**
      * @param minFree  free space under which the worker runs a gc by itself
      * @param interval how often it runs one anyway, or null
+     * @param minAge   instances and tmp/ entries younger than this are kept (cas.gc.min.age)
+     * @param lockWait how long a gc tries for the store lock before STORE_BUSY (cas.gc.lock.wait)
      */
-    public record Gc(FreeSpace minFree, Duration interval) {
+    public record Gc(FreeSpace minFree, Duration interval, Duration minAge, Duration lockWait) {
+        /** With the default grace and lock wait. */
+        public Gc(FreeSpace minFree, Duration interval) {
+            this(minFree, interval, dev.tinyvol.worker.cas.GarbageCollector.DEFAULT_MIN_AGE,
+                    dev.tinyvol.worker.cas.GarbageCollector.DEFAULT_LOCK_WAIT);
+        }
     }
 
     /**
@@ -134,6 +147,7 @@ public record WorkerConfig(String node, Path casDir, Path volumesDir, String htt
             int attempts = get(RETRY_MAX_ATTEMPTS, null);
             Duration backoff = get(RETRY_BACKOFF, null);
             int maxBuffered = get(MAX_BUFFERED, null);
+            get(MAX_BUFFERED_BYTES, null); // checked, and read back through maxBufferedBytes()
             Duration grace = get(SHUTDOWN_GRACE, null);
             Duration retention = get(ANSWERS_RETENTION, null);
             String requests = get(TOPIC_REQUESTS, Topics.requests(node));
@@ -148,7 +162,8 @@ public record WorkerConfig(String node, Path casDir, Path volumesDir, String htt
                     get(REGISTRY_CONFIG, null), get(REGISTRY_CA_FILE, null), get(REGISTRY_DEFAULT_REPOSITORY, null),
                     get(REGISTRY_LAYERS, null), get(REGISTRY_MIRRORS, null), get(REGISTRY_PULLS, null));
             String importMethod = get(IMPORT_METHOD, null);
-            Gc gc = new Gc(get(CAS_GC_MIN_FREE, null), get(CAS_GC_INTERVAL, null));
+            Gc gc = new Gc(get(CAS_GC_MIN_FREE, null), get(CAS_GC_INTERVAL, null), get(CAS_GC_MIN_AGE, null),
+                    get(CAS_GC_LOCK_WAIT, null));
             Map<String, String> kafka = new TreeMap<>();
             values.forEach((k, v) -> {
                 if (k.startsWith(KAFKA_PREFIX)) {

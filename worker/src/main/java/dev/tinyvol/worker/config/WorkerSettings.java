@@ -55,6 +55,11 @@ public final class WorkerSettings {
     public static final Setting<Integer> MAX_BUFFERED = new Setting<>("max.buffered", Setting.Type.INT, 2000, null, null,
             "Requests read but not yet answered before consumption pauses (it keeps polling meanwhile).",
             Setting.Validator.range(1, 1_000_000), false);
+    public static final Setting<Integer> MAX_BUFFERED_BYTES = new Setting<>("max.buffered.bytes", Setting.Type.INT,
+            16 << 20, null, null, "Bytes of requests read but not yet answered before consumption pauses, whatever their "
+                    + "number: a few large inline manifests weigh more than thousands of small requests (the worker's heap "
+                    + "is small). Consumption resumes at half of both limits.",
+            Setting.Validator.range(64 << 10, Integer.MAX_VALUE), false);
     public static final Setting<Duration> SHUTDOWN_GRACE = new Setting<>("shutdown.grace", Setting.Type.DURATION,
             Duration.ofSeconds(30), null, null, "On SIGTERM, how long running requests may take to finish before they "
                     + "are left for the next start (they are not committed, so they are read again).",
@@ -121,6 +126,17 @@ public final class WorkerSettings {
             "none: only when space is low", "24h", "Also run a gc this often, whatever the free space.",
             Setting.Validator.atLeast(Duration.ofMinutes(1)), false);
 
+    public static final Setting<Duration> CAS_GC_MIN_AGE = new Setting<>("cas.gc.min.age", Setting.Type.DURATION,
+            Duration.ofMinutes(15), null, null, "A gc keeps every blob instance younger than this by its ctime (made or "
+                    + "linked since) and every tmp/ entry changed since: a pull downloads without the store lock and "
+                    + "names its blobs only at its end, and a push or a probe writes in tmp/ without it.",
+            Setting.Validator.any(), false);
+    public static final Setting<Duration> CAS_GC_LOCK_WAIT = new Setting<>("cas.gc.lock.wait", Setting.Type.DURATION,
+            Duration.ofSeconds(30), null, null, "How long a gc keeps trying for the store lock while another process "
+                    + "(a 'tinyvol' command, a pull's last step) holds it; it never blocks assemblies meanwhile. Then it "
+                    + "ends with STORE_BUSY and removes nothing: the worker's own gc tries again at its next check, a "
+                    + "GC request is answered FAILED with STORE_BUSY.", Setting.Validator.any(), false);
+
     public static final Setting<String> TRACING_OTLP_ENDPOINT = new Setting<>("tracing.otlp.endpoint", Setting.Type.STRING,
             null, "none: spans are made but not exported", "http://otel-collector:4318/v1/traces", "Where the worker sends "
                     + "its spans (OTLP over HTTP, protobuf). A request continues the trace of its traceparent header either "
@@ -142,11 +158,11 @@ public final class WorkerSettings {
 
     /** Every declared setting, in documentation order. */
     public static final List<Setting<?>> ALL = List.of(NODE, CAS_DIR, VOLUMES_DIR, HTTP_HOST, HTTP_PORT, CONCURRENCY,
-            FILE_THREADS, RETRY_MAX_ATTEMPTS, RETRY_BACKOFF, MAX_BUFFERED, SHUTDOWN_GRACE, ANSWERS_RETENTION,
+            FILE_THREADS, RETRY_MAX_ATTEMPTS, RETRY_BACKOFF, MAX_BUFFERED, MAX_BUFFERED_BYTES, SHUTDOWN_GRACE, ANSWERS_RETENTION,
             TOPIC_REQUESTS, TOPIC_RESULTS, TOPIC_DLQ, TOPICS_CREATE, TOPICS_REQUESTS_PARTITIONS, TOPICS_RESULTS_PARTITIONS,
             TOPICS_REPLICATION_FACTOR, REGISTRY_INSECURE, REGISTRY_CONFIG, REGISTRY_CA_FILE, REGISTRY_DEFAULT_REPOSITORY,
             REGISTRY_MIRRORS, REGISTRY_LAYERS, REGISTRY_PULLS, IMPORT_METHOD, CAS_GC_MIN_FREE, CAS_GC_INTERVAL,
-            TRACING_OTLP_ENDPOINT);
+            CAS_GC_MIN_AGE, CAS_GC_LOCK_WAIT, TRACING_OTLP_ENDPOINT);
 
     /** Kafka client keys documented in the shipped file (commented out unless shown with a value). */
     static final List<String[]> KAFKA_EXAMPLES = List.of(

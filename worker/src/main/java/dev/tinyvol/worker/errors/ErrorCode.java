@@ -59,7 +59,11 @@ public enum ErrorCode {
 
     // Issue 20, item 3 (pulls hold no store lock while downloading):
     /** Content a pull had stored was removed before its ref could name it, even with the store lock held. */
-    PULL_CONTENT_REMOVED(true);
+    PULL_CONTENT_REMOVED(true),
+
+    // Issue 20 item 3 (store lock): a gc never waits on another process holding the CAS.
+    /** A gc found the CAS held by another process (a command, a pull) for all of cas.gc.lock.wait; try again later. */
+    STORE_BUSY(true);
 
     private final boolean transientFailure;
 

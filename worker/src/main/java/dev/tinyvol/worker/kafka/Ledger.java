@@ -26,10 +26,17 @@ final class Ledger {
     /** Per partition, offsets the committed metadata lists as answered, not read yet: skipped when read. */
     private final Map<TopicPartition, NavigableSet<Long>> answeredBefore = new HashMap<>();
     private final AtomicInteger size = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
 
     void add(TopicPartition tp, Slot slot) {
         pending.computeIfAbsent(tp, k -> new ArrayDeque<>()).add(slot);
         size.incrementAndGet();
+        bytes.addAndGet(weight(slot));
+    }
+
+    /** What a slot's record weighs: its key and value as read (the parsed request is in proportion). */
+    private static long weight(Slot slot) {
+        return Math.max(0, slot.record.serializedKeySize()) + Math.max(0, slot.record.serializedValueSize());
     }
 
     /**
@@ -109,8 +116,9 @@ final class Ledger {
             }
             slots.forEach(slot -> slot.published = true);
             while (!queue.isEmpty() && queue.peek().published) {
-                queue.poll();
+                Slot gone = queue.poll();
                 size.decrementAndGet();
+                bytes.addAndGet(-weight(gone));
             }
             NavigableSet<Long> answered = answeredBefore.get(tp);
             if (answered != null && !queue.isEmpty()) {
@@ -128,6 +136,7 @@ final class Ledger {
             if (queue != null) {
                 dropped += (int) queue.stream().filter(s -> !s.published).count();
                 size.addAndGet(-queue.size());
+                queue.forEach(slot -> bytes.addAndGet(-weight(slot)));
             }
         }
         return dropped;
@@ -154,5 +163,10 @@ final class Ledger {
             }
         }
         return n;
+    }
+
+    /** The bytes of the records on the ledger (see {@link #weight}). */
+    long bytes() {
+        return bytes.get();
     }
 }

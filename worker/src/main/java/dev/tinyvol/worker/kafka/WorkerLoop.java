@@ -94,7 +94,7 @@ public final class WorkerLoop implements Runnable {
         this.clock = clock;
         this.metrics = metrics;
         this.outgoing = new OutgoingRecords(config, clock);
-        this.backpressure = new Backpressure(config.maxBuffered());
+        this.backpressure = new Backpressure(config.maxBuffered(), config.maxBufferedBytes());
         metrics.inFlight(ledger::size);
         this.scheduler = new KeyedScheduler(config.concurrency());
     }
@@ -176,7 +176,7 @@ public final class WorkerLoop implements Runnable {
                     // Work finished (publish it now rather than after the poll times out), or stop() was called.
                 }
                 publishing.publishCompleted();
-                backpressure.apply(c, ledger.size());
+                backpressure.apply(c, ledger.size(), ledger.bytes());
                 recordLag(c);
             }
             drain(publishing);

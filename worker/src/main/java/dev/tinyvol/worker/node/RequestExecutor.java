@@ -51,6 +51,7 @@ public final class RequestExecutor {
     private final SharedPulls pulls;
     private final ImportMethod defaultImport;
     private final Tracing tracing;
+    private final dev.tinyvol.worker.config.WorkerConfig.Gc gcPolicy;
 
     public RequestExecutor(String node, VolumeService volumes, int maxAttempts, Duration backoff, Clock clock) {
         this(node, volumes, maxAttempts, backoff, clock, null);
@@ -70,6 +71,14 @@ public final class RequestExecutor {
     /** @param tracing where the link step's span goes (a child of the request's span) */
     public RequestExecutor(String node, VolumeService volumes, int maxAttempts, Duration backoff, Clock clock, SharedPulls pulls,
                            ImportMethod defaultImport, Tracing tracing) {
+        this(node, volumes, maxAttempts, backoff, clock, pulls, defaultImport, tracing,
+                new dev.tinyvol.worker.config.WorkerConfig.Gc(null, null));
+    }
+
+    /** @param gcPolicy a GC request's grace (cas.gc.min.age) and lock wait (cas.gc.lock.wait) */
+    public RequestExecutor(String node, VolumeService volumes, int maxAttempts, Duration backoff, Clock clock, SharedPulls pulls,
+                           ImportMethod defaultImport, Tracing tracing, dev.tinyvol.worker.config.WorkerConfig.Gc gcPolicy) {
+        this.gcPolicy = gcPolicy;
         this.tracing = tracing;
         this.defaultImport = defaultImport;
         this.node = node;
@@ -270,8 +279,10 @@ public final class RequestExecutor {
             }
             case GC -> {
                 // A barrier like PURGE; within it, the CAS lock keeps it apart from pulls and ingests too.
-                var r = new dev.tinyvol.worker.cas.GarbageCollector(volumes.cas(), volumes.volumes()::manifestsInUse)
-                        .collect(request.options().dryRun());
+                // Another process holding the store makes it FAILED with STORE_BUSY (after cas.gc.lock.wait).
+                var r = new dev.tinyvol.worker.cas.GarbageCollector(volumes.cas(), volumes.volumes()::manifestsInUse,
+                        gcPolicy.minAge(), gcPolicy.lockWait()).collect(request.options().dryRun());
+                out.warnings.addAll(r.warnings());
                 out.outcome = request.options().dryRun() ? "WOULD_REMOVE" : "COLLECTED";
                 out.bytes = r.bytesReclaimed();
                 out.gc = new dev.tinyvol.messages.event.GcSummary(r.blobsRemoved(), r.instancesRemoved(), r.bytesReclaimed(),

@@ -55,11 +55,11 @@ class GarbageCollectorTest {
             refs.remove("a"); // a's content is now used by nothing
             Files.writeString(cas.tmpDir().resolve("left-by-a-crash.part"), "x");
 
-            GarbageCollector.Report dry = new GarbageCollector(cas, service.volumes()::manifestsInUse).collect(true);
+            GarbageCollector.Report dry = new GarbageCollector(cas, service.volumes()::manifestsInUse, java.time.Duration.ZERO, java.time.Duration.ofSeconds(30)).collect(true);
             assertEquals(1, dry.blobsRemoved(), dry.toString());
             assertTrue(Files.exists(cas.instancePath(BlobKey.of(onlyA))), "a dry run removes nothing");
 
-            GarbageCollector.Report done = new GarbageCollector(cas, service.volumes()::manifestsInUse).collect(false);
+            GarbageCollector.Report done = new GarbageCollector(cas, service.volumes()::manifestsInUse, java.time.Duration.ZERO, java.time.Duration.ofSeconds(30)).collect(false);
             assertEquals(1, done.blobsRemoved(), done.toString());
             assertEquals("a's alone\n".length(), done.bytesReclaimed());
             assertEquals(1, done.tmpRemoved());
@@ -155,7 +155,7 @@ class GarbageCollectorTest {
             loops.add(threads.submit(() -> {
                 while (running.get()) {
                     try {
-                        reclaimed.addAndGet(new GarbageCollector(cas, service.volumes()::manifestsInUse).collect(false).instancesRemoved());
+                        reclaimed.addAndGet(new GarbageCollector(cas, service.volumes()::manifestsInUse, java.time.Duration.ZERO, java.time.Duration.ofSeconds(30)).collect(false).instancesRemoved());
                         gcs.incrementAndGet();
                     } catch (RuntimeException e) {
                         failures.add("gc: " + e.getMessage());

@@ -54,7 +54,7 @@ class WorkerPipelineTest {
         try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
             httpPort = free.getLocalPort();
         }
-        worker = new WorkerFixture(node, cas, tmp.resolve("volumes"), Map.of("http.port", String.valueOf(httpPort)));
+        worker = new WorkerFixture(node, cas, tmp.resolve("volumes"), Map.of("http.port", String.valueOf(httpPort), "cas.gc.min.age", "0s"));
         client = new WorkerFixture.Client();
     }
 

@@ -52,7 +52,7 @@ class StoreUpkeepTest {
             assertTrue(before < 8L << 20, "the filesystem is short of 50% free: " + before);
 
             List<GarbageCollector.Report> gcs = new CopyOnWriteArrayList<>();
-            try (StoreUpkeep upkeep = new StoreUpkeep(cas, volumes, new WorkerConfig.Gc(FreeSpace.parse("50%"), null),
+            try (StoreUpkeep upkeep = new StoreUpkeep(cas, volumes, new WorkerConfig.Gc(FreeSpace.parse("50%"), null, Duration.ZERO, Duration.ofSeconds(30)),
                     Duration.ofMillis(100), (trigger, r) -> {
                         assertEquals(StoreUpkeep.Trigger.LOW_SPACE, trigger);
                         gcs.add(r);
@@ -72,5 +72,68 @@ class StoreUpkeepTest {
                 assertEquals(1, gcs.size(), "space is fine now: no further gc");
             }
         }
+    }
+
+    /**
+     * The worker's low-space gc fires while another process holds the store shared (a long 'tinyvol cas
+     * fsck'): 20 assemblies are all answered while it holds it, the gc is put off as busy (again at each
+     * check), and once the other process lets go the next check's gc succeeds.
+     */
+    @Test
+    void aLowSpaceGcPutOffByAnotherProcessNeverHoldsUpAssemblies() throws Exception {
+        Cas cas = Cas.create(tmp.resolve("cas"));
+        VolumeStore volumes = VolumeStore.open(tmp.resolve("volumes"));
+        new Ingester(cas, 2).ingest(dev.tinyvol.worker.testing.Trees.rootfs(tmp.resolve("base")), "base", 2, Progress.NONE);
+        var base = new ManifestStore(cas).load("base");
+        java.util.concurrent.atomic.AtomicInteger busy = new java.util.concurrent.atomic.AtomicInteger();
+        List<GarbageCollector.Report> gcs = new CopyOnWriteArrayList<>();
+        Process holder = dev.tinyvol.worker.testing.HoldStoreLock.start(cas.root(), "shared");
+        // 100% free wanted: space is always short, so every check wants a gc.
+        try (var service = new dev.tinyvol.worker.assembly.VolumeService(cas, volumes, 2);
+             StoreUpkeep upkeep = new StoreUpkeep(cas, volumes, new WorkerConfig.Gc(FreeSpace.parse("100%"), null,
+                     Duration.ZERO, Duration.ofMillis(300)), Duration.ofMillis(50), (t, r) -> gcs.add(r), t -> busy.incrementAndGet())) {
+            while (busy.get() == 0) {
+                Thread.sleep(10);
+            }
+            for (int i = 0; i < 20; i++) {
+                service.assemble("v-" + i, base, "ref:base", dev.tinyvol.worker.assembly.AssemblyOptions.DEFAULTS,
+                        Progress.NONE, () -> { });
+            }
+            assertTrue(holder.isAlive(), "the other process still holds the store");
+            assertTrue(gcs.isEmpty(), "no gc ran while it held the store");
+            int putOff = busy.get();
+            while (busy.get() < putOff + 2) {
+                Thread.sleep(10); // put off again and again, never given up
+            }
+            dev.tinyvol.worker.testing.HoldStoreLock.release(holder);
+            while (gcs.isEmpty()) {
+                Thread.sleep(10);
+            }
+            assertEquals(0, gcs.get(0).blobsRemoved(), "the ref and its 20 volumes use every blob");
+            assertTrue(service.verify("v-19", true).clean());
+        } finally {
+            holder.destroyForcibly();
+        }
+    }
+
+    /** A real OutOfMemoryError in an upkeep task is logged, and the task runs again at its next turn. */
+    @Test
+    void anUpkeepTaskSurvivesAnOutOfMemoryError() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+        var thread = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        try {
+            thread.scheduleWithFixedDelay(StoreUpkeep.guarded("a test task", () -> {
+                if (runs.incrementAndGet() == 1) {
+                    long[] huge = new long[Integer.MAX_VALUE - 2]; // more than any heap: a real OutOfMemoryError
+                    huge[0] = 1;
+                }
+            }), 0, 10, java.util.concurrent.TimeUnit.MILLISECONDS);
+            while (runs.get() < 3) {
+                Thread.sleep(10);
+            }
+        } finally {
+            thread.shutdownNow();
+        }
+        assertTrue(runs.get() >= 3, "it ran again after the error");
     }
 }
