@@ -286,15 +286,42 @@ public final class GarbageCollector {
     }
 
     private void dropImageRecords() {
+        Set<String> refs = new HashSet<>(new ManifestStore(cas).refs());
+        dropTreeRecords(refs);
         Path dir = cas.root().resolve("pulls/images");
         if (!Files.isDirectory(dir)) {
             return;
         }
-        Set<String> refs = new HashSet<>(new ManifestStore(cas).refs());
         try (Stream<Path> records = Files.list(dir)) {
             for (Path record : records.toList()) {
                 try {
                     if (!refs.contains(Files.readString(record).strip())) {
+                        delete(record);
+                    }
+                } catch (IOException unreadable) {
+                    LOG.warn("image record {} cannot be read ({}); kept", record, unreadable.getMessage());
+                }
+            }
+        } catch (IOException e) {
+            throw IoErrors.classify(e, dir.toString(), "pruning image records");
+        }
+    }
+
+    /**
+     * Drops the records of which tree an image produced ({@code pulls/trees/<hex>.json}) whose ref is
+     * gone: a pull of that image makes its ref again from the layer records.
+     */
+    private void dropTreeRecords(Set<String> refs) {
+        Path dir = cas.root().resolve("pulls/trees");
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        try (Stream<Path> records = Files.list(dir)) {
+            for (Path record : records.toList()) {
+                try {
+                    String ref = json.readTree(record.toFile()).path("ref").asText("");
+                    if (!ref.isEmpty() && !refs.contains(ref)) {
                         delete(record);
                     }
                 } catch (IOException unreadable) {

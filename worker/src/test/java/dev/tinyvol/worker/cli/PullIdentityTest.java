@@ -115,7 +115,7 @@ class PullIdentityTest {
     }
 
     @Test
-    void aNestedRepositoryAndATagWithADashGetTwoRefs() {
+    void aNestedRepositoryAndATagWithADashGetTwoRefs() throws java.io.IOException {
         LocalRegistry registry = LocalRegistry.shared();
         String nested = registry.host() + "/a/b:c";
         String dashed = registry.host() + "/a:b-c";
@@ -129,6 +129,16 @@ class PullIdentityTest {
         assertNotEquals(refOf(a), refOf(b), a.out() + b.out());
         assertEquals(digestOf("nested\n"), version(cas, refOf(a)));
         assertEquals(digestOf("dashed\n"), version(cas, refOf(b)));
+
+        // gc drops the tree record of an image whose ref is gone, and keeps the other's.
+        assertEquals(0, tinyvol("cas", "refs", "rm", refOf(a), "--cas", cas).exit());
+        CliTest.Run gc = tinyvol("cas", "gc", "--cas", cas, "--volumes", java.nio.file.Files.createDirectories(tmp.resolve("no-volumes")), "--min-age", "0s");
+        assertEquals(0, gc.exit(), gc.err());
+        try (var trees = java.nio.file.Files.list(cas.resolve("pulls/trees"))) {
+            assertEquals(1, trees.count(), "the record of the removed ref's image is pruned");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
