@@ -75,8 +75,10 @@ public final class ImagePuller {
     public PullReport pull(ImageReference image, String ref, String platform, dev.tinyvol.worker.cas.CopyPaths copy,
                            Progress progress) {
         // From the layer records read to the ref written, no gc may remove what this pull relies on.
+        // One deadline (registry.pull.deadline) for every request, retry and layer of this pull.
+        ImagePuller bounded = new ImagePuller(cas, registry.forPull(), parallelLayers, mirrors);
         try (dev.tinyvol.worker.cas.StoreLock.Held writing = cas.lock().shared()) {
-            return pullHeld(image, ref, platform, copy, progress);
+            return bounded.pullHeld(image, ref, platform, copy, progress);
         }
     }
 
@@ -196,7 +198,7 @@ public final class ImagePuller {
                 Descriptor layer = layers.get(i);
                 tasks.add(pool.submit(() -> {
                     try (InputStream in = registry.blob(image, layer.digest())) {
-                        return new LayerUnpacker(blobs).unpack(layer, in, n -> {
+                        return new LayerUnpacker(blobs, registry.limits()).unpack(layer, in, n -> {
                             long before = read.getAndSet(i, n);
                             progress.update("downloading", sum.addAndGet(n - before), total);
                         });
