@@ -53,7 +53,9 @@ final class LayerBudget {
 
     /** The next entry, after what is left of the current one; its headers held to their budget, the entries to theirs. */
     TarArchiveEntry next(TarArchiveInputStream tar) throws IOException {
-        tar.transferTo(OutputStream.nullOutputStream()); // a hostile non-file entry's content is skipped, counted
+        if (tar.getCurrentEntry() != null) {
+            tar.transferTo(OutputStream.nullOutputStream()); // a hostile non-file entry's content is skipped, counted
+        }
         headersFrom = tarBytes;
         TarArchiveEntry entry;
         try {
