@@ -151,7 +151,7 @@ final class LayerUnpacker {
      * layer's descriptor declares: a registry that sends more (an endless layer) is refused with
      * LAYER_TOO_LARGE before a byte beyond it is used.
      */
-    private static final class CountingStream extends java.io.FilterInputStream {
+    static final class CountingStream extends java.io.FilterInputStream {
         private final LongConsumer progress;
         private final Descriptor layer;
         private long count;
