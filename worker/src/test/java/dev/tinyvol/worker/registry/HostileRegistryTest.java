@@ -105,6 +105,29 @@ class HostileRegistryTest {
     }
 
     @Test
+    void aBearerTokenStaysWithTheRegistryThatAskedForIt() throws Exception {
+        try (HostileRegistry blobStore = HostileRegistry.plainOn("localhost", (req, ex) -> ex.respond(200, Map.of(), "layer"));
+             HostileRegistry registry = HostileRegistry.plain((req, ex) -> {
+                 if (req.path().equals("/v2/")) {
+                     ex.respond(200, Map.of(), "");
+                 } else if (req.path().equals("/token")) {
+                     ex.respond(200, Map.of("Content-Type", "application/json"), "{\"token\":\"tok\"}");
+                 } else if (!"Bearer tok".equals(req.header("authorization"))) {
+                     ex.respond(401, Map.of("WWW-Authenticate", "Bearer realm=\"http://" + req.header("host") + "/token\""), "");
+                 } else {
+                     ex.respond(307, Map.of("Location", "http://localhost:" + blobStore.port() + "/signed/blob"), "");
+                 }
+             })) {
+            RegistryClient client = client(RegistryAuth.of(registry.host(), "user", "pull-secret"), null);
+            try (var in = client.blob(image(registry), "sha256:" + "b".repeat(64))) {
+                assertEquals("layer", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            }
+            assertTrue(registry.requests().stream().anyMatch(r -> "Bearer tok".equals(r.header("authorization"))));
+            noAuthorization(blobStore, "the registry's token went to the blob store it redirected to");
+        }
+    }
+
+    @Test
     void anUploadLocationOnAnotherHostGetsNoCredentials() throws Exception {
         try (HostileRegistry elsewhere = HostileRegistry.plainOn("localhost", (req, ex) -> ex.respond(201, Map.of(), ""));
              HostileRegistry registry = HostileRegistry.plain((req, ex) -> {
