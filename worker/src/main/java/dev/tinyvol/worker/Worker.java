@@ -132,7 +132,7 @@ public final class Worker implements AutoCloseable {
         var auth = r.config() == null ? dev.tinyvol.worker.registry.RegistryAuth.ANONYMOUS
                 : dev.tinyvol.worker.registry.RegistryAuth.fromDockerConfig(r.config());
         var settings = new dev.tinyvol.worker.registry.RegistrySettings(r.insecure(), r.caFile(),
-                java.time.Duration.ofSeconds(10), java.time.Duration.ofMinutes(5));
+                java.time.Duration.ofSeconds(10), java.time.Duration.ofMinutes(5), r.limits());
         var puller = new dev.tinyvol.worker.registry.ImagePuller(cas, new dev.tinyvol.worker.registry.RegistryClient(settings, auth),
                 r.layers(), dev.tinyvol.worker.registry.Mirrors.parse(r.mirrors()));
         return new dev.tinyvol.worker.registry.SharedPulls(puller, dev.tinyvol.worker.registry.RegistrySettings.currentPlatform(),

@@ -2,6 +2,7 @@ package dev.tinyvol.worker.cli;
 
 import dev.tinyvol.worker.registry.RegistryAuth;
 import dev.tinyvol.worker.registry.RegistryClient;
+import dev.tinyvol.worker.registry.RegistryLimits;
 import dev.tinyvol.worker.registry.RegistrySettings;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +22,14 @@ final class RegistryOptions {
     @Option(names = "--insecure", paramLabel = "HOST[:PORT]", split = ",", description = "Registries to reach over plain HTTP (loopback ones always are).")
     List<String> insecure = List.of();
 
+    @Option(names = "--stall-timeout", paramLabel = "DURATION", description = "Give up "
+            + "a transfer when the registry sends nothing for this long (default: 30s; the worker's registry.stall.timeout).")
+    Duration stallTimeout = RegistryLimits.DEFAULTS.stallTimeout();
+
+    @Option(names = "--deadline", paramLabel = "DURATION", description = "The longest "
+            + "a pull may take, every request and retry of it (default: 30m; the worker's registry.pull.deadline).")
+    Duration deadline = RegistryLimits.DEFAULTS.pullDeadline();
+
     /** IMAGE as given on the command line: a bad one is a usage error naming what is wrong. */
     static dev.tinyvol.worker.registry.ImageReference image(picocli.CommandLine.Model.CommandSpec spec, String text) {
         try {
@@ -32,6 +41,8 @@ final class RegistryOptions {
 
     RegistryClient client() {
         RegistryAuth auth = registryConfig == null ? RegistryAuth.ANONYMOUS : RegistryAuth.fromDockerConfig(registryConfig);
-        return new RegistryClient(new RegistrySettings(Set.copyOf(insecure), caFile, Duration.ofSeconds(10), Duration.ofMinutes(5)), auth);
+        RegistryLimits limits = RegistryLimits.DEFAULTS.withStallTimeout(stallTimeout).withPullDeadline(deadline);
+        return new RegistryClient(new RegistrySettings(Set.copyOf(insecure), caFile, Duration.ofSeconds(10), Duration.ofMinutes(5),
+                limits), auth);
     }
 }

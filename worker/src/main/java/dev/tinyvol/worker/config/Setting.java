@@ -41,6 +41,24 @@ public record Setting<T>(String key, Type<T> type, T defaultValue, String defaul
         }, String::valueOf);
         public static final Type<Duration> DURATION = new Type<>("duration", Durations::parse, Durations::format);
         public static final Type<FreeSpace> FREE_SPACE = new Type<>("size or share", FreeSpace::parse, FreeSpace::toString);
+        /** A number of bytes, written as FreeSpace reads sizes (4MiB, 64KiB, 500MB, bytes without a unit). */
+        public static final Type<Long> SIZE = new Type<>("size", text -> {
+            FreeSpace f = FreeSpace.parse(text);
+            if (f.percent() > 0) {
+                throw new IllegalArgumentException("\"" + text + "\" is a share; give a size such as 4MiB or 64KiB");
+            }
+            return f.bytes();
+        }, Type::formatSize);
+
+        private static String formatSize(Long bytes) {
+            for (String unit : new String[] {"TiB", "GiB", "MiB", "KiB"}) {
+                long factor = 1L << (10 * (unit.equals("TiB") ? 4 : unit.equals("GiB") ? 3 : unit.equals("MiB") ? 2 : 1));
+                if (bytes >= factor && bytes % factor == 0) {
+                    return bytes / factor + unit;
+                }
+            }
+            return String.valueOf(bytes);
+        }
     }
 
     /** Checks a parsed value; returns null when it is fine, else what is wrong and what to give instead. */
@@ -58,6 +76,11 @@ public record Setting<T>(String key, Type<T> type, T defaultValue, String defaul
 
         static Validator<String> pattern(Pattern pattern, String rule) {
             return s -> pattern.matcher(s).matches() ? null : "\"" + s + "\" " + rule;
+        }
+
+        static Validator<Long> sizeRange(long min, long max) {
+            return n -> n < min || n > max ? n + " bytes is out of range: give a size from " + Type.formatSize(min) + " to "
+                    + Type.formatSize(max) : null;
         }
 
         static Validator<Duration> atLeast(Duration min) {

@@ -61,7 +61,14 @@ public record WorkerConfig(String node, Path casDir, Path volumesDir, String htt
      * @param defaultRepository where missing refs are pulled from ({@code host/repo}), or null
      */
     public record Registry(java.util.Set<String> insecure, Path config, Path caFile, String defaultRepository, int layers,
-                           String mirrors, int pulls) {
+                           String mirrors, int pulls, dev.tinyvol.worker.registry.RegistryLimits limits) {
+
+        /** With the default limits. */
+        public Registry(java.util.Set<String> insecure, Path config, Path caFile, String defaultRepository, int layers,
+                        String mirrors, int pulls) {
+            this(insecure, config, caFile, defaultRepository, layers, mirrors, pulls,
+                    dev.tinyvol.worker.registry.RegistryLimits.DEFAULTS);
+        }
     }
 
     public WorkerConfig {
@@ -160,7 +167,11 @@ public record WorkerConfig(String node, Path casDir, Path volumesDir, String htt
             Registry registry = new Registry(java.util.Arrays.stream(get(REGISTRY_INSECURE, null).split(","))
                     .map(String::strip).filter(h -> !h.isEmpty()).collect(java.util.stream.Collectors.toUnmodifiableSet()),
                     get(REGISTRY_CONFIG, null), get(REGISTRY_CA_FILE, null), get(REGISTRY_DEFAULT_REPOSITORY, null),
-                    get(REGISTRY_LAYERS, null), get(REGISTRY_MIRRORS, null), get(REGISTRY_PULLS, null));
+                    get(REGISTRY_LAYERS, null), get(REGISTRY_MIRRORS, null), get(REGISTRY_PULLS, null),
+                    new dev.tinyvol.worker.registry.RegistryLimits(get(REGISTRY_MANIFEST_MAX_SIZE, null),
+                            get(REGISTRY_RESPONSE_MAX_SIZE, null), get(REGISTRY_LAYER_MAX_SIZE, null),
+                            get(REGISTRY_LAYER_MAX_RATIO, null), get(REGISTRY_LAYER_MAX_ENTRIES, null),
+                            get(REGISTRY_STALL_TIMEOUT, null), get(REGISTRY_PULL_DEADLINE, null)));
             String importMethod = get(IMPORT_METHOD, null);
             Gc gc = new Gc(get(CAS_GC_MIN_FREE, null), get(CAS_GC_INTERVAL, null), get(CAS_GC_MIN_AGE, null),
                     get(CAS_GC_LOCK_WAIT, null));

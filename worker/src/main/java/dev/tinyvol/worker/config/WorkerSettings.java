@@ -112,6 +112,34 @@ public final class WorkerSettings {
                     + "request thread (concurrency), and requests for the same image share one pull.",
             Setting.Validator.range(1, 16), false);
 
+    // What the node accepts from a registry (issue 20 items 3 and 4); defaults in RegistryLimits.DEFAULTS.
+    private static final dev.tinyvol.worker.registry.RegistryLimits LIMITS = dev.tinyvol.worker.registry.RegistryLimits.DEFAULTS;
+    public static final Setting<Long> REGISTRY_MANIFEST_MAX_SIZE = new Setting<>("registry.manifest.max.size", Setting.Type.SIZE,
+            LIMITS.manifestBytes(), null, null, "The largest manifest or index read from a registry (containerd's limit); a "
+                    + "larger one fails MANIFEST_TOO_LARGE without being read.", Setting.Validator.sizeRange(1024, (1L << 30)), false);
+    public static final Setting<Long> REGISTRY_RESPONSE_MAX_SIZE = new Setting<>("registry.response.max.size", Setting.Type.SIZE,
+            LIMITS.responseBytes(), null, null, "The largest token body read from a registry's token service "
+                    + "(REGISTRY_RESPONSE_TOO_LARGE). Error bodies are never read.", Setting.Validator.sizeRange(1024, (1L << 30)), false);
+    public static final Setting<Long> REGISTRY_LAYER_MAX_SIZE = new Setting<>("registry.layer.max.size", Setting.Type.SIZE,
+            LIMITS.layerBytes(), null, null, "The most one layer may unpack to (its tar stream and its files' contents); "
+                    + "beyond it the pull fails LAYER_LIMIT_EXCEEDED. A layer's compressed bytes are cut at the size its "
+                    + "descriptor declares (LAYER_TOO_LARGE).", Setting.Validator.sizeRange(1L << 20, Long.MAX_VALUE), false);
+    public static final Setting<Integer> REGISTRY_LAYER_MAX_RATIO = new Setting<>("registry.layer.max.ratio", Setting.Type.INT,
+            LIMITS.layerRatio(), null, null, "The most bytes a layer may unpack to per compressed byte, once it has unpacked "
+                    + "64 MiB (a decompression bomb stops there, not when the disk is full): LAYER_LIMIT_EXCEEDED.",
+            Setting.Validator.range(2, 1_000_000), false);
+    public static final Setting<Integer> REGISTRY_LAYER_MAX_ENTRIES = new Setting<>("registry.layer.max.entries",
+            Setting.Type.INT, LIMITS.layerEntries(), null, null, "The most tar entries in one layer (a layer's entries are "
+                    + "held in memory while it is applied): LAYER_LIMIT_EXCEEDED.", Setting.Validator.range(1, 100_000_000), false);
+    public static final Setting<Duration> REGISTRY_STALL_TIMEOUT = new Setting<>("registry.stall.timeout", Setting.Type.DURATION,
+            LIMITS.stallTimeout(), null, null, "The longest a registry may send nothing: while a body streams, or before "
+                    + "a read's answer arrives. A transfer that stalls fails REGISTRY_STALLED (not retried by the node).",
+            Setting.Validator.atLeast(Duration.ofMillis(100)), false);
+    public static final Setting<Duration> REGISTRY_PULL_DEADLINE = new Setting<>("registry.pull.deadline", Setting.Type.DURATION,
+            LIMITS.pullDeadline(), null, null, "The longest one pull may take, every request, retry and layer of it "
+                    + "together: PULL_DEADLINE_EXCEEDED (not retried by the node).",
+            Setting.Validator.atLeast(Duration.ofSeconds(1)), false);
+
     public static final Setting<String> IMPORT_METHOD = new Setting<>("import.method", Setting.Type.STRING, "auto", null, null,
             "How files come into volumes (a request's options.importMethod overrides it): auto clones where the volumes "
                     + "filesystem can clone from the CAS's (XFS with reflink, btrfs: a write changes only that volume) and "
@@ -161,8 +189,10 @@ public final class WorkerSettings {
             FILE_THREADS, RETRY_MAX_ATTEMPTS, RETRY_BACKOFF, MAX_BUFFERED, MAX_BUFFERED_BYTES, SHUTDOWN_GRACE, ANSWERS_RETENTION,
             TOPIC_REQUESTS, TOPIC_RESULTS, TOPIC_DLQ, TOPICS_CREATE, TOPICS_REQUESTS_PARTITIONS, TOPICS_RESULTS_PARTITIONS,
             TOPICS_REPLICATION_FACTOR, REGISTRY_INSECURE, REGISTRY_CONFIG, REGISTRY_CA_FILE, REGISTRY_DEFAULT_REPOSITORY,
-            REGISTRY_MIRRORS, REGISTRY_LAYERS, REGISTRY_PULLS, IMPORT_METHOD, CAS_GC_MIN_FREE, CAS_GC_INTERVAL,
-            CAS_GC_MIN_AGE, CAS_GC_LOCK_WAIT, TRACING_OTLP_ENDPOINT);
+            REGISTRY_MIRRORS, REGISTRY_LAYERS, REGISTRY_PULLS, REGISTRY_MANIFEST_MAX_SIZE, REGISTRY_RESPONSE_MAX_SIZE,
+            REGISTRY_LAYER_MAX_SIZE, REGISTRY_LAYER_MAX_RATIO, REGISTRY_LAYER_MAX_ENTRIES, REGISTRY_STALL_TIMEOUT,
+            REGISTRY_PULL_DEADLINE, IMPORT_METHOD, CAS_GC_MIN_FREE, CAS_GC_INTERVAL, CAS_GC_MIN_AGE, CAS_GC_LOCK_WAIT,
+            TRACING_OTLP_ENDPOINT);
 
     /** Kafka client keys documented in the shipped file (commented out unless shown with a value). */
     static final List<String[]> KAFKA_EXAMPLES = List.of(

@@ -50,6 +50,25 @@ public enum ErrorCode {
     // answered FAILED with this code, in a small record without its lists.
     RESULT_TOO_LARGE(false),
 
+    // Issue 20 item 4 and item 3 (a registry is hostile input; stalls are bounded): each kind of bad answer its own code.
+    /** A manifest or index larger than registry.manifest.max.size. */
+    MANIFEST_TOO_LARGE(false),
+    /** A token body (or another small answer) larger than registry.response.max.size. */
+    REGISTRY_RESPONSE_TOO_LARGE(false),
+    /** A layer's bytes ran past the size its descriptor declares. */
+    LAYER_TOO_LARGE(false),
+    /** A layer unpacks to more than the node allows: bytes, ratio, entries, or one entry's headers. */
+    LAYER_LIMIT_EXCEEDED(false),
+    /** An answer that does not parse: a Location or token realm that is no http(s) URL, a token body that is no token. */
+    MALFORMED_REGISTRY_RESPONSE(false),
+    /**
+     * No byte of a body for registry.stall.timeout. Not retried by the node (each try could add another
+     * stall, past the bound the settings promise); a scheduler may send the request again later.
+     */
+    REGISTRY_STALLED(false),
+    /** A pull ran past registry.pull.deadline, every request, retry and body of it together. */
+    PULL_DEADLINE_EXCEEDED(false),
+
     // May pass if tried again.
     IO_ERROR(true),
     /** The registry did not answer, or answered 5xx, after retries with backoff. */

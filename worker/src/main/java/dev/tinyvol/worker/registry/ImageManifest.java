@@ -21,7 +21,13 @@ record ImageManifest(Descriptor config, List<Descriptor> layers) {
         }
         List<Descriptor> layers = new ArrayList<>();
         for (JsonNode layer : root.get("layers")) {
-            layers.add(descriptor(layer, image));
+            Descriptor d = descriptor(layer, image);
+            if (d.size() < 0) {
+                // The size is what a layer's stream is cut at: without it an endless layer would fill the disk.
+                throw new TinyVolException(ErrorCode.MALFORMED_REGISTRY_RESPONSE, image, "the manifest of " + image
+                        + " names layer " + d.digest() + " without a size");
+            }
+            layers.add(d);
         }
         return new ImageManifest(descriptor(root.path("config"), image), List.copyOf(layers));
     }

@@ -88,9 +88,14 @@ public final class ImagePuller {
     /**
      * As {@link #pull(ImageReference, String, String, Progress)}, the files {@code copy} matches marked as
      * copied into volumes. Manifests and layers are fetched without the store lock (a gc never waits
-     * for the network); the lock is held shared only for the tail that names what was stored.
+     * for the network); the lock is held shared only for the tail that names what was stored. One
+     * deadline (registry.pull.deadline) bounds every request, retry and layer of the pull.
      */
     public PullReport pull(ImageReference image, String ref, String platform, CopyPaths copy, Progress progress) {
+        return new ImagePuller(cas, registry.forPull(), parallelLayers, mirrors).pullBounded(image, ref, platform, copy, progress);
+    }
+
+    private PullReport pullBounded(ImageReference image, String ref, String platform, CopyPaths copy, Progress progress) {
         long start = System.nanoTime();
         String refName = ref != null ? ref : image.defaultRefName();
         ManifestStore refs = new ManifestStore(cas);
@@ -447,7 +452,7 @@ public final class ImagePuller {
                 Descriptor layer = layers.get(i);
                 tasks.add(pool.submit(() -> {
                     try (InputStream in = registry.blob(image, layer.digest())) {
-                        return new LayerUnpacker(blobs).unpack(layer, in, n -> {
+                        return new LayerUnpacker(blobs, registry.limits()).unpack(layer, in, n -> {
                             long before = read.getAndSet(i, n);
                             progress.update("downloading", sum.addAndGet(n - before), total);
                         });

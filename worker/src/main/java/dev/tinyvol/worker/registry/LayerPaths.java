@@ -24,6 +24,15 @@ final class LayerPaths {
             }
             path.append(part);
         }
+        if (!path.isEmpty()) {
+            try {
+                // A manifest's rules, checked now: no name longer than NAME_MAX, no path longer than a volume allows,
+                // so a layer's operations never hold names of unbounded length.
+                dev.tinyvol.messages.manifest.ManifestRules.requirePath(path.toString(), "layer " + layer);
+            } catch (dev.tinyvol.messages.manifest.ManifestException e) {
+                throw TinyVolException.of(e);
+            }
+        }
         return path.toString();
     }
 }

@@ -51,17 +51,27 @@ public final class LayerRefetch implements Fsck.BlobSource {
             return false;
         }
         ImageReference image = ImageReference.parse(origin.from());
-        try (InputStream raw = registry.blob(image, origin.layerDigest());
-             TarArchiveInputStream tar = new TarArchiveInputStream(LayerUnpacker.decompressed(raw, compression))) {
-            for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
+        // The same limits as a pull: a registry that now serves something hostile cannot fill the disk or the heap.
+        Descriptor layer = new Descriptor(origin.mediaType(), origin.layerDigest(), -1);
+        try (LayerUnpacker.CountingStream raw = new LayerUnpacker.CountingStream(registry.blob(image, origin.layerDigest()),
+                n -> { }, layer)) {
+            LayerBudget budget = new LayerBudget(layer, registry.limits(), raw::count);
+            TarArchiveInputStream tar = new TarArchiveInputStream(budget.tar(LayerUnpacker.decompressed(raw, compression)));
+            for (TarArchiveEntry entry; (entry = budget.next(tar)) != null; ) {
                 if (LayerUnpacker.isRegularFile(entry)
                         && LayerPaths.normalize(entry.getName(), origin.layerDigest()).equals(origin.path())) {
                     try (OutputStream out = Files.newOutputStream(into)) {
-                        tar.transferTo(out);
+                        budget.content(tar).transferTo(out);
                     }
                     return true;
                 }
             }
+        } catch (IOException e) {
+            CodedIOException coded = CodedIOException.in(e);
+            if (coded != null) {
+                throw coded.failure();
+            }
+            throw e;
         }
         return false;
     }

@@ -29,9 +29,16 @@ import org.apache.commons.compress.compressors.zstandard.ZstdCompressorInputStre
 final class LayerUnpacker {
 
     private final dev.tinyvol.worker.cas.BlobWriter blobs;
+    private final RegistryLimits limits;
 
     LayerUnpacker(dev.tinyvol.worker.cas.BlobWriter blobs) {
+        this(blobs, RegistryLimits.DEFAULTS);
+    }
+
+    /** @param limits what a layer may unpack to ({@link LayerBudget}) */
+    LayerUnpacker(dev.tinyvol.worker.cas.BlobWriter blobs, RegistryLimits limits) {
         this.blobs = blobs;
+        this.limits = limits;
     }
 
     /** A layer's operations, the warnings for entries skipped, and what was downloaded. */
@@ -49,15 +56,17 @@ final class LayerUnpacker {
                     + " has media type " + layer.mediaType() + ", which is not a tar layer (tar, tar+gzip, tar+zstd)");
         }
         MessageDigest sha = dev.tinyvol.worker.cas.Sha256.newDigest();
-        CountingStream counted = new CountingStream(new DigestInputStream(raw, sha), progress);
+        CountingStream counted = new CountingStream(new DigestInputStream(raw, sha), progress, layer);
+        LayerBudget budget = new LayerBudget(layer, limits, counted::count);
         List<LayerOp> ops = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
         long newBlobs = 0;
         try (counted) {
-            InputStream tarBytes = decompressed(counted, compression);
+            InputStream tarBytes = budget.tar(decompressed(counted, compression));
             TarArchiveInputStream tar = new TarArchiveInputStream(tarBytes);
-            for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
+            for (TarArchiveEntry entry; (entry = budget.next(tar)) != null; ) {
                 String path = LayerPaths.normalize(entry.getName(), layer.digest());
+                budget.keep(path);
                 if (path.isEmpty()) {
                     continue; // the layer's root directory: the volume's root is the assembler's
                 }
@@ -77,11 +86,14 @@ final class LayerUnpacker {
                 if (entry.isDirectory()) {
                     ops.add(new LayerOp.Put(path, new DirEntry(mode, uid, gid)));
                 } else if (entry.isSymbolicLink()) {
+                    budget.keep(entry.getLinkName());
                     ops.add(new LayerOp.Put(path, new SymlinkEntry(entry.getLinkName(), uid, gid)));
                 } else if (entry.isLink()) {
-                    ops.add(new LayerOp.HardLink(path, LayerPaths.normalize(entry.getLinkName(), layer.digest())));
+                    String target = LayerPaths.normalize(entry.getLinkName(), layer.digest());
+                    budget.keep(target);
+                    ops.add(new LayerOp.HardLink(path, target));
                 } else if (isRegularFile(entry)) {
-                    Cas.Streamed blob = blobs.store(tar, mode, uid, gid);
+                    Cas.Streamed blob = blobs.store(budget.content(tar), mode, uid, gid);
                     newBlobs += blob.fresh() ? 1 : 0;
                     ops.add(new LayerOp.Put(path, new FileEntry(blob.key().digest(), mode, uid, gid)));
                 } else {
@@ -95,6 +107,10 @@ final class LayerUnpacker {
             tarBytes.transferTo(java.io.OutputStream.nullOutputStream());
             counted.transferTo(java.io.OutputStream.nullOutputStream());
         } catch (IOException e) {
+            CodedIOException coded = CodedIOException.in(e);
+            if (coded != null) {
+                throw coded.failure(); // a stall, the deadline, a limit: its own code, whatever reader it passed through
+            }
             if (e instanceof TransportFailure) {
                 throw new TinyVolException(ErrorCode.REGISTRY_UNAVAILABLE, layer.digest(), "the download of layer "
                         + layer.digest() + " broke off after " + counted.count() + " bytes (" + e.getCause().getMessage()
@@ -130,28 +146,26 @@ final class LayerUnpacker {
                 || flag == org.apache.commons.compress.archivers.tar.TarConstants.LF_CONTIG;
     }
 
-    /** Counts the bytes read and reports them as they go. */
-    private static final class CountingStream extends java.io.FilterInputStream {
+    /**
+     * Counts the layer's bytes as they arrive, reports them, and cuts the stream at the size the
+     * layer's descriptor declares: a registry that sends more (an endless layer) is refused with
+     * LAYER_TOO_LARGE before a byte beyond it is used.
+     */
+    static final class CountingStream extends java.io.FilterInputStream {
         private final LongConsumer progress;
+        private final Descriptor layer;
         private long count;
 
-        CountingStream(InputStream in, LongConsumer progress) {
+        CountingStream(InputStream in, LongConsumer progress, Descriptor layer) {
             super(in);
             this.progress = progress;
+            this.layer = layer;
         }
 
         @Override
         public int read() throws IOException {
-            int b;
-            try {
-                b = super.read();
-            } catch (IOException e) {
-                throw new TransportFailure(e);
-            }
-            if (b >= 0) {
-                progress.accept(++count);
-            }
-            return b;
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
@@ -159,14 +173,35 @@ final class LayerUnpacker {
             int n;
             try {
                 n = super.read(b, off, len);
+            } catch (CodedIOException e) {
+                throw e;
             } catch (IOException e) {
                 throw new TransportFailure(e); // the network's fault, not the layer's
             }
             if (n > 0) {
                 count += n;
+                if (layer.size() >= 0 && count > layer.size()) {
+                    throw new CodedIOException(new TinyVolException(ErrorCode.LAYER_TOO_LARGE, layer.digest(), "the registry "
+                            + "sent more than the " + layer.size() + " bytes the manifest declares for layer " + layer.digest()
+                            + "; nothing of it is used"));
+                }
                 progress.accept(count);
             }
             return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            byte[] scratch = new byte[(int) Math.min(8192, Math.max(1, n))];
+            long done = 0;
+            while (done < n) {
+                int r = read(scratch, 0, (int) Math.min(scratch.length, n - done));
+                if (r < 0) {
+                    break;
+                }
+                done += r;
+            }
+            return done;
         }
 
         long count() {

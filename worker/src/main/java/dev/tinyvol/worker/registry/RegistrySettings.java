@@ -19,16 +19,28 @@ import javax.net.ssl.TrustManagerFactory;
 
 /**
  * How to reach registries: which hosts may use plain HTTP (loopback always, as Docker does; others
- * only when named insecure), an extra CA bundle for private registries, and time-outs.
+ * only when named insecure), an extra CA bundle for private registries, time-outs (the request
+ * time-out bounds the wait for an upload's answer; reads are bounded by the limits' stall timeout),
+ * and what the node accepts from a registry ({@link RegistryLimits}).
  *
  * @param caBundle a PEM file of CA certificates trusted besides the JDK's, or null
  */
-public record RegistrySettings(Set<String> insecureHosts, Path caBundle, Duration connectTimeout, Duration requestTimeout) {
+public record RegistrySettings(Set<String> insecureHosts, Path caBundle, Duration connectTimeout, Duration requestTimeout,
+                               RegistryLimits limits) {
 
     public static final RegistrySettings DEFAULTS = new RegistrySettings(Set.of(), null, Duration.ofSeconds(10), Duration.ofMinutes(5));
 
     public RegistrySettings {
         insecureHosts = Set.copyOf(insecureHosts);
+    }
+
+    /** With the default limits ({@link RegistryLimits#DEFAULTS}). */
+    public RegistrySettings(Set<String> insecureHosts, Path caBundle, Duration connectTimeout, Duration requestTimeout) {
+        this(insecureHosts, caBundle, connectTimeout, requestTimeout, RegistryLimits.DEFAULTS);
+    }
+
+    public RegistrySettings withLimits(RegistryLimits other) {
+        return new RegistrySettings(insecureHosts, caBundle, connectTimeout, requestTimeout, other);
     }
 
     /** This JVM's platform in OCI words: linux/amd64, linux/arm64. */
