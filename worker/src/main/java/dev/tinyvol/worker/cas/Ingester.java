@@ -44,11 +44,31 @@ public final class Ingester {
     private final Cas cas;
     private final ManifestStore store;
     private final int threads;
+    private final boolean strict;
 
     public Ingester(Cas cas, int threads) {
+        this(cas, threads, false);
+    }
+
+    /**
+     * @param strict a file or directory that vanishes while the tree is read fails the ingest
+     *               ({@code SOURCE_CHANGED}); otherwise it is left out with a warning naming it, as tar
+     *               says "file removed before we read it": live trees change (a package being installed)
+     */
+    public Ingester(Cas cas, int threads, boolean strict) {
         this.cas = cas;
         this.store = new ManifestStore(cas);
         this.threads = Math.max(1, threads);
+        this.strict = strict;
+    }
+
+    /** A file or directory gone between listing and reading: a warning, or the ingest's failure when strict. */
+    private void vanished(String rel, List<String> warnings) {
+        if (strict) {
+            throw new TinyVolException(ErrorCode.SOURCE_CHANGED, rel, rel + " was removed while the tree was read; "
+                    + "ingest a tree nothing changes, or leave out --strict to skip what vanishes with a warning");
+        }
+        warnings.add(rel + ": removed before it was read; left out");
     }
 
     /**
@@ -140,9 +160,43 @@ public final class Ingester {
     private void ingestFile(Path source, String rel, Stat stat, int format, Map<String, FileEntry> files,
                             Set<String> newDigests, AtomicLong bytes, AtomicLong newBytes, List<String> warnings) {
         Path file = source.resolve(rel);
+        // A live tree: the file may vanish, or be rewritten between its hash and its copy. Read it again
+        // once; a file that keeps changing is left out (or, strict, fails the ingest), never stored wrong.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                ingestOnce(file, rel, stat, format, files, newDigests, bytes, newBytes, warnings);
+                return;
+            } catch (java.nio.file.NoSuchFileException gone) {
+                vanished(rel, warnings);
+                return;
+            } catch (TinyVolException e) {
+                // Its content no longer hashes as it did, or it was gone when copied (replaced since?).
+                boolean changed = e.code() == ErrorCode.BLOB_CORRUPT && file.toString().equals(e.path())
+                        || e.getCause() instanceof java.nio.file.NoSuchFileException gone && file.toString().equals(gone.getFile());
+                if (!changed) {
+                    throw e;
+                }
+                if (attempt == 2) {
+                    if (strict) {
+                        throw new TinyVolException(ErrorCode.SOURCE_CHANGED, rel, rel + " changed while it was read, twice; "
+                                + "ingest a tree nothing changes, or leave out --strict to skip it with a warning");
+                    }
+                    warnings.add(rel + ": changed while it was read; left out");
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Hashes one file and stores its instance if the CAS lacks it (or holds a damaged one). */
+    private void ingestOnce(Path file, String rel, Stat stat, int format, Map<String, FileEntry> files,
+                            Set<String> newDigests, AtomicLong bytes, AtomicLong newBytes, List<String> warnings)
+            throws java.nio.file.NoSuchFileException {
         String digest;
         try {
             digest = Sha256.of(file);
+        } catch (java.nio.file.NoSuchFileException gone) {
+            throw gone;
         } catch (IOException e) {
             throw IoErrors.classify(e, rel, "reading " + file);
         }
@@ -172,10 +226,11 @@ public final class Ingester {
         long dirs;
         long symlinks;
         long skipped;
+        long vanished;
     }
 
     /** Walks the tree without following symlinks, depth first, with an explicit stack. */
-    private static Scan scan(Path source, int format, List<String> warnings, Progress progress) {
+    private Scan scan(Path source, int format, List<String> warnings, Progress progress) {
         Scan scan = new Scan();
         Deque<String> pending = new ArrayDeque<>();
         pending.push("");
@@ -189,7 +244,14 @@ public final class Ingester {
                     empty = false;
                     String name = child.getFileName().toString();
                     String rel = dir.isEmpty() ? name : dir + "/" + name;
-                    Stat stat = PosixFiles.lstat(child);
+                    Stat stat;
+                    try {
+                        stat = PosixFiles.lstat(child);
+                    } catch (java.nio.file.NoSuchFileException gone) {
+                        scan.vanished++;
+                        vanished(rel, warnings);
+                        continue;
+                    }
                     progress.update("scanning", ++seen, -1);
                     if (stat.isRegularFile()) {
                         scan.files.put(rel, stat);
@@ -204,14 +266,31 @@ public final class Ingester {
                             warnings.add("skipped symlink " + rel + ": a v1 manifest holds regular files only");
                             scan.skipped++;
                         } else {
+                            String target;
+                            try {
+                                target = Files.readSymbolicLink(child).toString();
+                            } catch (java.nio.file.NoSuchFileException gone) {
+                                scan.vanished++;
+                                vanished(rel, warnings);
+                                continue;
+                            }
                             scan.symlinks++;
-                            scan.others.put(rel, new SymlinkEntry(Files.readSymbolicLink(child).toString(), stat.uid(), stat.gid()));
+                            scan.others.put(rel, new SymlinkEntry(target, stat.uid(), stat.gid()));
                         }
                     } else {
                         scan.skipped++;
                         warnings.add("skipped " + describe(stat) + " " + rel + ": only files, directories and symlinks are stored");
                     }
                 }
+            } catch (java.nio.file.NoSuchFileException gone) {
+                if (dir.isEmpty()) {
+                    throw new TinyVolException(ErrorCode.INVALID_PATH, source.toString(), source + " was removed while it was read");
+                }
+                scan.vanished++;
+                scan.dirs--; // counted when listed; nothing of it is kept
+                scan.others.remove(dir);
+                vanished(dir, warnings);
+                continue;
             } catch (IOException e) {
                 throw IoErrors.classify(e, dir, "reading directory " + dirPath);
             }

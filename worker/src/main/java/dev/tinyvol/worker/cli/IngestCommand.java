@@ -43,6 +43,10 @@ final class IngestCommand implements Callable<Integer> {
             + "etc/machine-id,var/lib/db/** (repeatable; v2 manifests).")
     java.util.List<String> copy = java.util.List.of();
 
+    @Option(names = "--strict", description = "Fail (SOURCE_CHANGED) when a file or directory vanishes while the tree is "
+            + "read; without it what vanishes is left out with a warning naming it, as tar does.")
+    boolean strict;
+
     @Mixin
     JsonOption output;
 
@@ -65,7 +69,7 @@ final class IngestCommand implements Callable<Integer> {
         }
         IngestReport report;
         try (ConsoleProgress progress = new ConsoleProgress(spec.commandLine().getErr(), true)) {
-            report = new Ingester(Cas.create(cas), threads).ingest(source, ref, version,
+            report = new Ingester(Cas.create(cas), threads, strict).ingest(source, ref, version,
                     dev.tinyvol.worker.cas.CopyPaths.of(copy), progress);
         }
         if (output.json) {

@@ -69,6 +69,10 @@ public enum ErrorCode {
     /** A pull ran past registry.pull.deadline, every request, retry and body of it together. */
     PULL_DEADLINE_EXCEEDED(false),
 
+    // Issue 21 (first hour, item 9): a tree that changed while it was ingested, with --strict.
+    /** A file or directory of the tree being ingested vanished while it was read. */
+    SOURCE_CHANGED(false),
+
     // May pass if tried again.
     IO_ERROR(true),
     /** The registry did not answer, or answered 5xx, after retries with backoff. */
