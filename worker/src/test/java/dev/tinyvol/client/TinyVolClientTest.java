@@ -58,10 +58,23 @@ class TinyVolClientTest {
             assertEquals(0, client.scheduledTimeouts(), "answered requests left no time-out behind");
             assertEquals(0, client.pendingRequests());
 
-            // A node nobody serves: its time-out fires and is gone as well.
+            // A node whose topic exists but that nobody serves: its time-out fires and is gone as well.
+            try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                    Map.of("bootstrap.servers", TestKafka.bootstrap()))) {
+                admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(
+                        dev.tinyvol.messages.event.Topics.requests(node + "-nobody"), 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            }
             CompletableFuture<Result> silent = client.submit(list(node + "-nobody"), Duration.ofMillis(500));
             ExecutionException e = assertThrows(ExecutionException.class, () -> silent.get(30, TimeUnit.SECONDS));
             assertInstanceOf(TimeoutException.class, e.getCause(), e.toString());
+            assertEquals(0, client.scheduledTimeouts());
+            assertEquals(0, client.pendingRequests());
+
+            // A node without a topic is said at once, with its code, and leaves nothing behind either.
+            CompletableFuture<Result> ghost = client.submit(list(node + "-ghost"), Duration.ofMinutes(5));
+            ExecutionException g = assertThrows(ExecutionException.class, () -> ghost.get(30, TimeUnit.SECONDS));
+            assertInstanceOf(dev.tinyvol.client.ClientFailure.class, g.getCause(), g.toString());
+            assertEquals("NODE_TOPIC_NOT_FOUND", ((dev.tinyvol.client.ClientFailure) g.getCause()).code());
             assertEquals(0, client.scheduledTimeouts());
             assertEquals(0, client.pendingRequests());
 
