@@ -51,7 +51,9 @@ final class WorkerCommand implements Callable<Integer> {
         try {
             settings = WorkerConfig.load(config, System.getenv());
         } catch (ConfigException e) {
-            spec.commandLine().getErr().println("tinyvol: CONFIG: " + e.getMessage());
+            // Every problem at once, then the unknown keys (a mistyped key is often why another is missing).
+            e.lines().forEach(line -> spec.commandLine().getErr().println("tinyvol: CONFIG: " + line));
+            e.warnings().forEach(w -> spec.commandLine().getErr().println("tinyvol: warning: " + w));
             spec.commandLine().getErr().flush();
             return TinyVolCli.FAILED;
         }

@@ -137,6 +137,8 @@ public record WorkerConfig(String node, Path casDir, Path volumesDir, String htt
         private final Map<String, String> values;
         private final List<String> warnings;
         private final Map<String, String> effective = new LinkedHashMap<>();
+        /** Every problem found: all are reported at once, not the first alone. */
+        private final List<ConfigException> problems = new ArrayList<>();
 
         Parser(Map<String, String> values, List<String> warnings) {
             this.values = values;
@@ -157,9 +159,9 @@ public record WorkerConfig(String node, Path casDir, Path volumesDir, String htt
             get(MAX_BUFFERED_BYTES, null); // checked, and read back through maxBufferedBytes()
             Duration grace = get(SHUTDOWN_GRACE, null);
             Duration retention = get(ANSWERS_RETENTION, null);
-            String requests = get(TOPIC_REQUESTS, Topics.requests(node));
+            String requests = get(TOPIC_REQUESTS, node == null ? null : Topics.requests(node));
             String results = get(TOPIC_RESULTS, null);
-            String dlq = get(TOPIC_DLQ, Topics.deadLetters(node));
+            String dlq = get(TOPIC_DLQ, node == null ? null : Topics.deadLetters(node));
             boolean create = get(TOPICS_CREATE, null);
             int requestPartitions = get(TOPICS_REQUESTS_PARTITIONS, null);
             int resultsPartitions = get(TOPICS_RESULTS_PARTITIONS, null);
@@ -183,12 +185,16 @@ public record WorkerConfig(String node, Path casDir, Path volumesDir, String htt
                 }
             });
             if (!kafka.containsKey("bootstrap.servers") || kafka.get("bootstrap.servers").isEmpty()) {
-                throw new ConfigException("kafka.bootstrap.servers", "is required: the brokers to reach, e.g. "
-                        + "kafka.bootstrap.servers=broker1:9092 (or " + envOf("kafka.bootstrap.servers") + ")");
+                problems.add(new ConfigException("kafka.bootstrap.servers", "is required: the brokers to reach, e.g. "
+                        + "kafka.bootstrap.servers=broker1:9092 (or " + envOf("kafka.bootstrap.servers") + ")"));
+            }
+            String otlp = get(TRACING_OTLP_ENDPOINT, null);
+            if (!problems.isEmpty()) {
+                throw ConfigException.all(problems, warnings);
             }
             return new WorkerConfig(node, cas, volumes, host, port, requests, results, dlq, create, requestPartitions,
                     resultsPartitions, (short) replication, concurrency, fileThreads, attempts, backoff, maxBuffered, grace,
-                    retention, kafka, warnings, effective, registry, gc, importMethod, get(TRACING_OTLP_ENDPOINT, null));
+                    retention, kafka, warnings, effective, registry, gc, importMethod, otlp);
         }
 
         /** The setting's value: given, else its declared default, else {@code computed}; required ones must be given. */
@@ -197,12 +203,19 @@ public record WorkerConfig(String node, Path casDir, Path volumesDir, String htt
             T value;
             if (raw == null || raw.isEmpty()) {
                 if (setting.required()) {
-                    throw new ConfigException(setting.key(), "is required: " + setting.doc().replace(" (required)", "")
-                            + " e.g. " + setting.key() + "=" + setting.example() + " (or set " + setting.environmentVariable() + ")");
+                    problems.add(new ConfigException(setting.key(), "is required: " + setting.doc().replace(" (required)", "")
+                            + " e.g. " + setting.key() + "=" + setting.example() + " (or set " + setting.environmentVariable() + ")"));
+                    return computed;
                 }
                 value = setting.defaultValue() != null ? setting.defaultValue() : computed;
             } else {
-                value = setting.parse(raw);
+                try {
+                    value = setting.parse(raw);
+                } catch (ConfigException e) {
+                    // Noted, and the default stands in, so the settings after it are checked too.
+                    problems.add(e);
+                    return setting.defaultValue() != null ? setting.defaultValue() : computed;
+                }
             }
             effective.put(setting.key(), setting.format(value));
             return value;

@@ -70,6 +70,25 @@ class WorkerConfigTest {
                 () -> WorkerConfig.load(Path.of("/nonexistent/worker.properties"), Map.of())).key());
     }
 
+    /**
+     * Issue 21, first hour item 10: a missing required setting hid the "did you mean" warning about a
+     * mistyped one, and only the first problem was said. Now all of them, with the warnings.
+     */
+    @Test
+    void everyProblemIsReportedAtOnceWithTheWarnings() {
+        Properties p = minimal();
+        p.remove("node");
+        p.setProperty("nod", "node-1");
+        p.setProperty("concurrency", "lots");
+        p.setProperty("http.port", "70000");
+        ConfigException e = assertThrows(ConfigException.class, () -> WorkerConfig.from(p, Map.of()));
+        assertEquals("node", e.key());
+        assertEquals(List.of("node", "http.port", "concurrency"),
+                e.lines().stream().map(l -> l.substring(0, l.indexOf(':'))).toList(), e.lines().toString());
+        assertEquals(1, e.warnings().size(), e.warnings().toString());
+        assertTrue(e.warnings().get(0).contains("did you mean \"node\""), e.warnings().toString());
+    }
+
     @Test
     void theShippedFileIsTheSettingsTable() throws Exception {
         String shipped = java.nio.file.Files.readString(Path.of("../config/worker.properties"));
