@@ -56,6 +56,8 @@ final class ResultPublishing {
     }
 
     private boolean fenced;
+    /** Transactions still to publish one record each, after a refusal that named several records. */
+    private int isolate;
 
     /** Publishes what has finished, unless a recent failure asks to wait. */
     void publishCompleted() {
@@ -73,6 +75,11 @@ final class ResultPublishing {
         Map<TopicPartition, List<Slot>> ready = ledger.publishable();
         if (ready.isEmpty()) {
             return;
+        }
+        if (isolate > 0) {
+            // One record per transaction until the refused ones have each gone alone: see REFUSED.
+            Map.Entry<TopicPartition, List<Slot>> first = ready.entrySet().iterator().next();
+            ready = Map.of(first.getKey(), List.of(first.getValue().get(0)));
         }
         List<OutgoingRecords.Outgoing> sent = new ArrayList<>();
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
@@ -94,6 +101,7 @@ final class ResultPublishing {
                 inFlight = null;
                 ledger.release(batch.slots());
                 count(batch);
+                isolate = Math.max(0, isolate - 1);
             }
             case RETRY -> {
                 inFlight = null;
@@ -107,8 +115,19 @@ final class ResultPublishing {
                 // Those records become their small forms (a FAILED RESULT_TOO_LARGE answer, or a
                 // dead letter without its value) and the batch goes again at once, the others unchanged.
                 inFlight = null;
+                List<ResultPublisher.Refusal> refusals = publisher.refused();
+                if (refusals.size() > 1) {
+                    // The broker refuses a partition's whole record batch when the batch is too large, so
+                    // every record in it is "refused" and none is named: each goes again alone, and one
+                    // refused alone is the one too large (seen: a small ASSEMBLE answered RESULT_TOO_LARGE
+                    // because it shared a batch with a large LIST).
+                    isolate = Math.max(isolate, refusals.size());
+                    backoffUntil = System.nanoTime();
+                    return;
+                }
+                isolate = Math.max(0, isolate - 1);
                 boolean smallFormRefused = false;
-                for (ResultPublisher.Refusal r : publisher.refused()) {
+                for (ResultPublisher.Refusal r : refusals) {
                     Slot slot = batch.sent().get(r.index()).slot();
                     smallFormRefused |= slot.refusedBecause() != null;
                     slot.refuse(SendOutcomes.describe(r.cause()));

@@ -45,7 +45,9 @@ class HostileImageResultTest {
                     }
                 })), "amd64");
         String node = "devices-" + UUID.randomUUID().toString().substring(0, 8);
-        try (WorkerFixture worker = new WorkerFixture(node, tmp.resolve("cas"), tmp.resolve("volumes"), Map.of());
+        // Past the default entry limit (200,000 a layer: LayerBudget), which this test is not about.
+        try (WorkerFixture worker = new WorkerFixture(node, tmp.resolve("cas"), tmp.resolve("volumes"),
+                Map.of("registry.layer.max.entries", "300000"));
              WorkerFixture.Client client = new WorkerFixture.Client()) {
             String id = client.send(node, "web", "{\"requestId\":\"$ID\",\"action\":\"ASSEMBLE\",\"node\":\"$NODE\","
                     + "\"volume\":\"web\",\"image\":\"" + image + "\"}");
