@@ -1,0 +1,104 @@
+package dev.tinyvol.worker.erofs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tinyvol.messages.manifest.DirEntry;
+import dev.tinyvol.messages.manifest.FileEntry;
+import dev.tinyvol.messages.manifest.Manifest;
+import dev.tinyvol.messages.manifest.ManifestEntry;
+import dev.tinyvol.messages.manifest.SymlinkEntry;
+import dev.tinyvol.worker.cas.BlobKey;
+import dev.tinyvol.worker.cas.Cas;
+import dev.tinyvol.worker.cas.Ingester;
+import dev.tinyvol.worker.cas.ManifestStore;
+import dev.tinyvol.worker.cas.Sha256;
+import dev.tinyvol.worker.posix.PosixFiles;
+import dev.tinyvol.worker.posix.Stat;
+import dev.tinyvol.worker.progress.Progress;
+import dev.tinyvol.worker.testing.CasHashes;
+import dev.tinyvol.worker.testing.ErofsVolumeMount;
+import dev.tinyvol.worker.testing.Mount;
+import dev.tinyvol.worker.testing.Trees;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The image mounted for real, as composefs mounts it: EROFS, then overlayfs with the CAS objects
+ * directory as a data-only layer. Every file must read back as its blob, with the image's modes,
+ * owners and sizes; symlinks and directories as the manifest says.
+ */
+class ErofsMountTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void everyFileOfASmallRootfsReadsBackAsItsBlobThroughTheOverlay() throws Exception {
+        Path src = Trees.rootfs(tmp.resolve("src"));
+        Trees.file(src, "sentinel", "not zeros: the silent-zeros pitfall reads \\0 of the right size\n", 0644);
+        Trees.file(src, "empty", "", 0644);
+        Trees.file(src, "srv/big-owner", "owned by a uid beyond 16 bits\n", 02750);
+        PosixFiles.lchown(src.resolve("srv/big-owner"), 4_294_967_294L, 3_000_000_000L);
+        PosixFiles.lchown(src.resolve("srv"), 70000, 0);
+        assertVolumeMatchesManifest(src, "rootfs");
+    }
+
+    @Test
+    void usrShareDocReadsBackThroughTheOverlay() throws Exception {
+        assertVolumeMatchesManifest(Path.of("/usr/share/doc"), "doc");
+    }
+
+    private void assertVolumeMatchesManifest(Path src, String ref) throws Exception {
+        Cas cas = Cas.create(tmp.resolve("cas"));
+        new Ingester(cas, 2).ingest(src, ref, 2, Progress.NONE);
+        Manifest manifest = new ManifestStore(cas).load(ref);
+        Path image = tmp.resolve(ref + ".erofs");
+        new ErofsImageWriter(ContentSizes.of(cas)).write(manifest, image);
+        ErofsTools.fsck(image);
+        Map<String, String> casBefore = CasHashes.of(cas.objectsDir());
+
+        Path volume = tmp.resolve("volume");
+        try (ErofsVolumeMount mount = ErofsVolumeMount.mount(image, cas.objectsDir(), tmp.resolve("meta"), volume)) {
+            for (Map.Entry<String, ManifestEntry> e : manifest.entries().entrySet()) {
+                Path p = volume.resolve(e.getKey());
+                Stat st = PosixFiles.lstat(p);
+                switch (e.getValue()) {
+                    case FileEntry f -> {
+                        assertTrue(st.isRegularFile(), e.getKey());
+                        assertEquals(f.mode(), st.permissions(), e.getKey());
+                        assertEquals(f.uid(), st.uid(), e.getKey());
+                        assertEquals(f.gid(), st.gid(), e.getKey());
+                        long blobSize = Files.size(cas.instancePath(BlobKey.of(f)));
+                        assertEquals(blobSize, st.size(), e.getKey());
+                        assertEquals(f.digest(), Sha256.of(p), e.getKey() + " reads back as its blob");
+                    }
+                    case SymlinkEntry s -> {
+                        assertTrue(st.isSymlink(), e.getKey());
+                        assertEquals(s.target(), Files.readSymbolicLink(p).toString(), e.getKey());
+                        assertEquals(s.uid(), st.uid(), e.getKey());
+                    }
+                    case DirEntry d -> {
+                        assertTrue(st.isDirectory(), e.getKey());
+                        assertEquals(d.mode(), st.permissions(), e.getKey());
+                        assertEquals(d.uid(), st.uid(), e.getKey());
+                        assertEquals(d.gid(), st.gid(), e.getKey());
+                    }
+                }
+            }
+            if (manifest.entries().containsKey("sentinel")) {
+                assertEquals("not zeros: the silent-zeros pitfall reads \\0 of the right size\n",
+                        Files.readString(volume.resolve("sentinel")), "the sentinel reads its blob, not zeros");
+            }
+            assertThrows(java.io.IOException.class, () -> Files.writeString(volume.resolve("new-file"), "x"),
+                    "the volume is read-only");
+        }
+        assertFalse(Mount.run("cat", "/proc/self/mounts").contains(volume.toString()), "no mount left behind");
+        assertEquals(casBefore, CasHashes.of(cas.objectsDir()), "no blob changed");
+    }
+}
