@@ -1,7 +1,6 @@
 package dev.tinyvol.worker.erofs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +14,7 @@ import dev.tinyvol.worker.cas.Cas;
 import dev.tinyvol.worker.cas.Ingester;
 import dev.tinyvol.worker.cas.ManifestStore;
 import dev.tinyvol.worker.cas.Sha256;
+import dev.tinyvol.worker.posix.Mounts;
 import dev.tinyvol.worker.posix.PosixFiles;
 import dev.tinyvol.worker.posix.Stat;
 import dev.tinyvol.worker.progress.Progress;
@@ -41,20 +41,53 @@ class ErofsMountTest {
     @Test
     void everyFileOfASmallRootfsReadsBackAsItsBlobThroughTheOverlay() throws Exception {
         Path src = Trees.rootfs(tmp.resolve("src"));
-        Trees.file(src, "sentinel", "not zeros: the silent-zeros pitfall reads \\0 of the right size\n", 0644);
+        Trees.file(src, "sentinel", SENTINEL, 0644);
         Trees.file(src, "empty", "", 0644);
         Trees.file(src, "srv/big-owner", "owned by a uid beyond 16 bits\n", 02750);
         PosixFiles.lchown(src.resolve("srv/big-owner"), 4_294_967_294L, 3_000_000_000L);
         PosixFiles.lchown(src.resolve("srv"), 70000, 0);
-        assertVolumeMatchesManifest(src, "rootfs");
+        assertVolumeMatchesManifest(src, "rootfs", ErofsMountTest::utilLinuxMount);
+    }
+
+    @Test
+    void theSameThroughTheNewMountApiWithNoLoopDeviceAndNothingButTheVolumeAttached() throws Exception {
+        Path src = Trees.rootfs(tmp.resolve("src"));
+        Trees.file(src, "sentinel", SENTINEL, 0644);
+        Trees.file(src, "empty", "", 0644);
+        Trees.file(src, "srv/big-owner", "owned by a uid beyond 16 bits\n", 06755);
+        PosixFiles.lchown(src.resolve("srv/big-owner"), 4_294_967_294L, 3_000_000_000L);
+        assertVolumeMatchesManifest(src, "rootfs", ErofsMountTest::newMountApi);
+    }
+
+    @Test
+    void usrShareDocThroughTheNewMountApi() throws Exception {
+        assertVolumeMatchesManifest(Path.of("/usr/share/doc"), "doc", ErofsMountTest::newMountApi);
     }
 
     @Test
     void usrShareDocReadsBackThroughTheOverlay() throws Exception {
-        assertVolumeMatchesManifest(Path.of("/usr/share/doc"), "doc");
+        assertVolumeMatchesManifest(Path.of("/usr/share/doc"), "doc", ErofsMountTest::utilLinuxMount);
     }
 
-    private void assertVolumeMatchesManifest(Path src, String ref) throws Exception {
+    private static final String SENTINEL = "not zeros: the silent-zeros pitfall reads \\0 of the right size\n";
+
+    /** Mounts an image's volume at a target; closing unmounts everything it mounted. */
+    @FunctionalInterface
+    interface VolumeMounter {
+        AutoCloseable mount(Path image, Path objects, Path work, Path target) throws Exception;
+    }
+
+    static AutoCloseable utilLinuxMount(Path image, Path objects, Path work, Path target) throws Exception {
+        return ErofsVolumeMount.mount(image, objects, work.resolve("meta"), target);
+    }
+
+    static AutoCloseable newMountApi(Path image, Path objects, Path work, Path target) throws Exception {
+        Files.createDirectories(target);
+        ErofsOverlayMount.mountReadOnly(image, objects, target);
+        return () -> Mounts.unmount(target);
+    }
+
+    private void assertVolumeMatchesManifest(Path src, String ref, VolumeMounter mounter) throws Exception {
         Cas cas = Cas.create(tmp.resolve("cas"));
         new Ingester(cas, 2).ingest(src, ref, 2, Progress.NONE);
         Manifest manifest = new ManifestStore(cas).load(ref);
@@ -64,7 +97,8 @@ class ErofsMountTest {
         Map<String, String> casBefore = CasHashes.of(cas.objectsDir());
 
         Path volume = tmp.resolve("volume");
-        try (ErofsVolumeMount mount = ErofsVolumeMount.mount(image, cas.objectsDir(), tmp.resolve("meta"), volume)) {
+        String mountsBefore = Mount.run("cat", "/proc/self/mounts");
+        try (AutoCloseable mount = mounter.mount(image, cas.objectsDir(), tmp, volume)) {
             for (Map.Entry<String, ManifestEntry> e : manifest.entries().entrySet()) {
                 Path p = volume.resolve(e.getKey());
                 Stat st = PosixFiles.lstat(p);
@@ -92,13 +126,12 @@ class ErofsMountTest {
                 }
             }
             if (manifest.entries().containsKey("sentinel")) {
-                assertEquals("not zeros: the silent-zeros pitfall reads \\0 of the right size\n",
-                        Files.readString(volume.resolve("sentinel")), "the sentinel reads its blob, not zeros");
+                assertEquals(SENTINEL, Files.readString(volume.resolve("sentinel")), "the sentinel reads its blob, not zeros");
             }
             assertThrows(java.io.IOException.class, () -> Files.writeString(volume.resolve("new-file"), "x"),
                     "the volume is read-only");
         }
-        assertFalse(Mount.run("cat", "/proc/self/mounts").contains(volume.toString()), "no mount left behind");
+        assertEquals(mountsBefore, Mount.run("cat", "/proc/self/mounts"), "no mount left behind");
         assertEquals(casBefore, CasHashes.of(cas.objectsDir()), "no blob changed");
     }
 }
