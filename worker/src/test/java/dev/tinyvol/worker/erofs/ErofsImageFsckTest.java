@@ -1,6 +1,7 @@
 package dev.tinyvol.worker.erofs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tinyvol.messages.manifest.DirEntry;
@@ -8,6 +9,7 @@ import dev.tinyvol.messages.manifest.FileEntry;
 import dev.tinyvol.messages.manifest.Manifest;
 import dev.tinyvol.messages.manifest.ManifestEntry;
 import dev.tinyvol.messages.manifest.SymlinkEntry;
+import dev.tinyvol.worker.cas.BlobKey;
 import dev.tinyvol.worker.cas.Cas;
 import dev.tinyvol.worker.cas.Ingester;
 import dev.tinyvol.worker.cas.ManifestStore;
@@ -15,6 +17,7 @@ import dev.tinyvol.worker.progress.Progress;
 import dev.tinyvol.worker.testing.Trees;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -56,6 +59,35 @@ class ErofsImageFsckTest {
         assertEquals(6, summary.files());
         assertEquals(2, summary.sharedXattrs(), "metacopy, and the redirect of the two copies of libx.so.1");
         assertImageListsAs(image, m, ContentSizes.of(cas), Integer.MAX_VALUE);
+
+        // Redirects are the writer's: each names the entry's own instance, absolute, in the objects dir.
+        String bytes = new String(Files.readAllBytes(image), StandardCharsets.ISO_8859_1);
+        FileEntry su = (FileEntry) m.entries().get("usr/bin/su");
+        String redirect = "/" + Cas.instanceName(BlobKey.of(su));
+        assertTrue(redirect.matches("/[0-9a-f]{2}/[0-9a-f]{64}\\.4755\\.0\\.0"), redirect);
+        assertTrue(bytes.contains("overlay.redirect" + redirect), "su's redirect names its setuid instance");
+        assertFalse(bytes.contains(src.toString()), "nothing of the source path reaches the image");
+    }
+
+    @Test
+    void anEmptyManifestIsARootOnlyImage() throws Exception {
+        Path image = tmp.resolve("empty.erofs");
+        ImageSummary s = new ErofsImageWriter(e -> 0).write(new Manifest(2, "", new TreeMap<>()), image);
+        ErofsTools.fsck(image);
+        assertEquals(List.of(1L, 4096L), List.of(s.inodes(), s.bytes()));
+        assertImageListsAs(image, new Manifest(2, "", new TreeMap<>()), e -> 0, 10);
+    }
+
+    @Test
+    void theImageIsAFunctionOfTheManifestAndSizes() throws Exception {
+        GeneratedManifests.Generated g = GeneratedManifests.fuzz(11, 800);
+        ErofsImageWriter writer = new ErofsImageWriter(g.contentSizes());
+        Path a = tmp.resolve("a.erofs");
+        Path b = tmp.resolve("b.erofs");
+        writer.write(g.manifest(), a);
+        new ErofsImageWriter(g.contentSizes()).write(new Manifest(2, "another name", new TreeMap<>(g.manifest().entries())), b);
+        assertEquals(-1L, Files.mismatch(a, b), "the same entries give the same bytes: an image can be named by its manifest");
+        ErofsTools.fsck(a);
     }
 
     @Test

@@ -64,11 +64,6 @@ class ErofsMountTest {
         assertVolumeMatchesManifest(Path.of("/usr/share/doc"), "doc", ErofsMountTest::newMountApi);
     }
 
-    @Test
-    void usrShareDocReadsBackThroughTheOverlay() throws Exception {
-        assertVolumeMatchesManifest(Path.of("/usr/share/doc"), "doc", ErofsMountTest::utilLinuxMount);
-    }
-
     private static final String SENTINEL = "not zeros: the silent-zeros pitfall reads \\0 of the right size\n";
 
     /** Mounts an image's volume at a target; closing unmounts everything it mounted. */
