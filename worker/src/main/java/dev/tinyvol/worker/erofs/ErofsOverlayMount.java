@@ -17,6 +17,22 @@ public final class ErofsOverlayMount {
     private ErofsOverlayMount() {
     }
 
+    /** The image alone, read-only, at {@code target}: what the kernel's EROFS driver makes of it (for checks). */
+    public static void mountImage(Path image, Path target) throws IOException {
+        int erofs = MountApi.open("erofs");
+        int meta = -1;
+        try {
+            MountApi.setString(erofs, "source", image.toString());
+            meta = MountApi.create(erofs, true, image.toString());
+            MountApi.attach(meta, target);
+        } finally {
+            if (meta >= 0) {
+                MountApi.close(meta);
+            }
+            MountApi.close(erofs);
+        }
+    }
+
     public static void mountReadOnly(Path image, Path objects, Path target) throws IOException {
         int erofs = -1;
         int meta = -1;

@@ -523,4 +523,34 @@ final class Native {
         }
         return out.toString();
     }
+
+    // ---- Extended attributes (issue 22): an EROFS image's overlay attributes read back through the kernel.
+
+    private static final MethodHandle LGETXATTR = errnoCall("lgetxattr",
+            FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG), -1);
+    /** The same on x86_64 and aarch64: the file has no attribute of that name. */
+    private static final int ENODATA = 61;
+    private static final int XATTR_SIZE_MAX = 65536;
+
+    /** lgetxattr(2): the value, or null when the file has no such attribute (ENODATA). */
+    static byte[] lgetxattr(byte[] path, String name, String shown) throws IOException {
+        Scratch s = scratch();
+        MemorySegment p = name1(s, path, "lgetxattr", shown);
+        MemorySegment n = name2(s, name.getBytes(java.nio.charset.StandardCharsets.UTF_8), "lgetxattr", shown);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment value = arena.allocate(XATTR_SIZE_MAX);
+            long rc = (long) LGETXATTR.invokeExact(s.errno, p, n, value, (long) XATTR_SIZE_MAX);
+            if (rc >= 0) {
+                return value.asSlice(0, rc).toArray(JAVA_BYTE);
+            }
+            if (s.errno() == ENODATA) {
+                return null;
+            }
+            throw SystemCallFailure.of("lgetxattr", s.errno(), shown);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
 }

@@ -111,19 +111,13 @@ class ErofsImageFsckTest {
 
         ErofsTools.fsck(image);
         assertTrue(summary.extendedInodes() > 0, "big owners and sizes need extended inodes: " + summary);
+        Matcher crowded = SIZE.matcher(ErofsTools.dump(image, "--path=/crowded"));
+        assertTrue(crowded.find() && Long.parseLong(crowded.group(1)) > 3 * 4096, "a directory spans several blocks");
         assertImageListsAs(image, g.manifest(), g.contentSizes(), 120);
     }
 
-    private static final Pattern LISTED = Pattern.compile("^\\s*(\\d+)\\s+(\\d+)\\s+(.*)$");
-    private static final Pattern SIZE = Pattern.compile("Size: (\\d+)");
-    private static final Pattern OWNER = Pattern.compile("Uid: (\\d+)\\s+Gid: (\\d+)\\s+Access: (\\d+)/");
-
-    /**
-     * Every directory (up to {@code sample} of them, chosen at random, with the root and the
-     * largest) lists exactly its entries in byte order; as many entries show their type, size,
-     * owner and (without setuid/setgid/sticky, which dump.erofs leaves out) mode.
-     */
-    static void assertImageListsAs(Path image, Manifest m, ContentSizes sizes, int sample) throws IOException {
+    /** Each directory of the volume (the root is "") with the names it holds. */
+    static Map<String, Set<String>> expectedChildren(Manifest m) {
         Map<String, Set<String>> children = new TreeMap<>();
         children.put("", new TreeSet<>());
         for (String dir : Manifest.directoriesOf(m.entries())) {
@@ -144,6 +138,20 @@ class ErofsImageFsckTest {
             int slash = path.lastIndexOf('/');
             children.get(slash < 0 ? "" : path.substring(0, slash)).add(path.substring(slash + 1));
         }
+        return children;
+    }
+
+    private static final Pattern LISTED = Pattern.compile("^\\s*(\\d+)\\s+(\\d+)\\s+(.*)$");
+    private static final Pattern SIZE = Pattern.compile("Size: (\\d+)");
+    private static final Pattern OWNER = Pattern.compile("Uid: (\\d+)\\s+Gid: (\\d+)\\s+Access: (\\d+)/");
+
+    /**
+     * Every directory (up to {@code sample} of them, chosen at random, with the root and the
+     * largest) lists exactly its entries in byte order; as many entries show their type, size,
+     * owner and (without setuid/setgid/sticky, which dump.erofs leaves out) mode.
+     */
+    static void assertImageListsAs(Path image, Manifest m, ContentSizes sizes, int sample) throws IOException {
+        Map<String, Set<String>> children = expectedChildren(m);
         List<String> dirs = new ArrayList<>(children.keySet());
         Collections.shuffle(dirs, new Random(42));
         String largest = children.entrySet().stream().max(Map.Entry.comparingByValue((a, b) -> a.size() - b.size())).orElseThrow().getKey();
