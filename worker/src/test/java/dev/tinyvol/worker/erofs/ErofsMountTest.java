@@ -25,6 +25,7 @@ import dev.tinyvol.worker.testing.Trees;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -62,6 +63,26 @@ class ErofsMountTest {
     @Test
     void usrShareDocThroughTheNewMountApi() throws Exception {
         assertVolumeMatchesManifest(Path.of("/usr/share/doc"), "doc", ErofsMountTest::newMountApi);
+    }
+
+    @Test
+    void aMountThatFailsLeavesNothingAttached() throws Exception {
+        Path volume = Files.createDirectories(tmp.resolve("volume"));
+        Path notAnImage = Files.write(tmp.resolve("garbage.erofs"), new byte[8192]);
+        GeneratedManifests.Generated g = GeneratedManifests.fuzz(3, 50);
+        Path image = tmp.resolve("good.erofs");
+        new ErofsImageWriter(g.contentSizes()).write(g.manifest(), image);
+        String mountsBefore = Mount.run("cat", "/proc/self/mounts");
+
+        assertThrows(java.io.IOException.class, () -> ErofsOverlayMount.mountReadOnly(notAnImage, tmp, volume),
+                "a file with no EROFS superblock is refused");
+        assertThrows(java.io.IOException.class, () -> ErofsOverlayMount.mountReadOnly(image, tmp.resolve("no-objects"), volume),
+                "the overlay fails after the image was mounted (detached)");
+
+        assertEquals(mountsBefore, Mount.run("cat", "/proc/self/mounts"), "nothing attached, nothing left");
+        try (Stream<Path> left = Files.list(volume)) {
+            assertEquals(0, left.count(), "the target stays an empty directory");
+        }
     }
 
     private static final String SENTINEL = "not zeros: the silent-zeros pitfall reads \\0 of the right size\n";
