@@ -22,8 +22,10 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,6 +40,27 @@ class ErofsKernelReadTest {
 
     @TempDir
     Path tmp;
+
+    @Test
+    void aDirectoryOfMoreThan65535SubdirectoriesGetsAnExtendedInodeWithItsLinkCount() throws Exception {
+        TreeMap<String, ManifestEntry> entries = new TreeMap<>();
+        for (int i = 0; i < 70_000; i++) {
+            entries.put("many/" + i, new DirEntry(0755, 0, 0));
+        }
+        Manifest m = new Manifest(2, "many", entries);
+        Path image = tmp.resolve("many.erofs");
+        ImageSummary s = new ErofsImageWriter(e -> 0).write(m, image);
+        ErofsTools.fsck(image);
+        assertEquals(1, s.extendedInodes(), "only the directory's 70,002 links overflow 16 bits");
+        Path root = Files.createDirectories(tmp.resolve("mnt"));
+        ErofsOverlayMount.mountImage(image, root);
+        try {
+            assertEquals(70_002, PosixFiles.lstat(root.resolve("many")).links());
+            assertTrue(Files.isDirectory(root.resolve("many/69999")));
+        } finally {
+            Mounts.unmount(root);
+        }
+    }
 
     @ParameterizedTest
     @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8})
@@ -56,6 +79,7 @@ class ErofsKernelReadTest {
                 Path p = root.resolve(e.getKey());
                 Stat st = PosixFiles.lstat(p);
                 String what = e.getKey();
+                assertEquals(Cas.BLOB_MTIME, st.modified(), "every mtime is the epoch, as ingest gives blobs: " + what);
                 switch (e.getValue()) {
                     case FileEntry f -> {
                         long size = g.sizes().get(f.digest());
