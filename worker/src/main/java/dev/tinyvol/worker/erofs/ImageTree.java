@@ -45,7 +45,7 @@ final class ImageTree {
             ImageNode node = switch (e.getValue()) {
                 case DirEntry d -> {
                     ImageNode.Directory dir = dirs.get(path);
-                    if (dir != null) { // made earlier as an implicit parent (a sibling sorted first)
+                    if (dir != null) { // cannot happen: "a" sorts before every "a/…" that would make it implicitly
                         throw new IllegalStateException("directory entry after its contents: " + path);
                     }
                     dir = new ImageNode.Directory(d.mode(), d.uid(), d.gid());
