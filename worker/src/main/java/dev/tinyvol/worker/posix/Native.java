@@ -438,4 +438,119 @@ final class Native {
             throw unexpected(t);
         }
     }
+
+    // ---- The new mount API (issue 22: EROFS volumes): a filesystem is configured through a context
+    // fd (fsopen, fsconfig), made a detached mount (fsmount) and attached where wanted (move_mount), so
+    // nothing but the volume itself is ever attached. Syscall numbers are the same on every
+    // architecture (the shared table after 5.1); O_PATH too on x86_64 and aarch64.
+
+    private static final long SYS_MOVE_MOUNT = 429;
+    private static final long SYS_FSOPEN = 430;
+    private static final long SYS_FSCONFIG = 431;
+    private static final long SYS_FSMOUNT = 432;
+    static final int FSCONFIG_SET_FLAG = 0;
+    static final int FSCONFIG_SET_STRING = 1;
+    static final int FSCONFIG_SET_FD = 5;
+    static final int FSCONFIG_CMD_CREATE = 6;
+    static final int FSOPEN_CLOEXEC = 1;
+    static final int FSMOUNT_CLOEXEC = 1;
+    static final long MOUNT_ATTR_RDONLY = 0x1;
+    static final int MOVE_MOUNT_F_EMPTY_PATH = 0x4;
+    static final int O_PATH = 010000000;
+
+    private static final MethodHandle SYSCALL_FSOPEN = errnoCall("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG), 1);
+    private static final MethodHandle SYSCALL_FSCONFIG = errnoCall("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG), 1);
+    private static final MethodHandle SYSCALL_FSMOUNT = errnoCall("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
+    private static final MethodHandle SYSCALL_MOVE_MOUNT = errnoCall("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG), 1);
+
+    /** fsopen(2): a filesystem context for {@code fsType} ("erofs", "overlay"), close-on-exec. */
+    static int fsopen(String fsType, String shown) throws IOException {
+        Scratch s = scratch();
+        MemorySegment name = name1(s, fsType.getBytes(java.nio.charset.StandardCharsets.UTF_8), "fsopen", shown);
+        return (int) call(s, "fsopen", shown, false,
+                e -> (long) SYSCALL_FSOPEN.invokeExact(e, SYS_FSOPEN, name, (long) FSOPEN_CLOEXEC));
+    }
+
+    /**
+     * fsconfig(2): {@code key} set to {@code value} (SET_STRING), to the descriptor {@code aux}
+     * (SET_FD, value null), as a flag (SET_FLAG), or the CMD_CREATE command (key and value null).
+     */
+    static void fsconfig(int fsFd, int command, String key, String value, int aux, String shown) throws IOException {
+        Scratch s = scratch();
+        MemorySegment k = key == null ? MemorySegment.NULL
+                : name1(s, key.getBytes(java.nio.charset.StandardCharsets.UTF_8), "fsconfig", shown);
+        MemorySegment v = value == null ? MemorySegment.NULL
+                : name2(s, value.getBytes(java.nio.charset.StandardCharsets.UTF_8), "fsconfig", shown);
+        call(s, "fsconfig", shown, false,
+                e -> (long) SYSCALL_FSCONFIG.invokeExact(e, SYS_FSCONFIG, (long) fsFd, (long) command, k, v, (long) aux));
+    }
+
+    /** fsmount(2): the configured filesystem as a detached mount, close-on-exec; {@code attributes} MOUNT_ATTR_*. */
+    static int fsmount(int fsFd, long attributes, String shown) throws IOException {
+        return (int) call(scratch(), "fsmount", shown, false,
+                e -> (long) SYSCALL_FSMOUNT.invokeExact(e, SYS_FSMOUNT, (long) fsFd, (long) FSMOUNT_CLOEXEC, attributes));
+    }
+
+    /** move_mount(2) of the detached mount {@code mountFd} onto {@code target}. */
+    static void moveMount(int mountFd, byte[] target, String shown) throws IOException {
+        Scratch s = scratch();
+        MemorySegment empty = name1(s, new byte[0], "move_mount", shown);
+        MemorySegment to = name2(s, target, "move_mount", shown);
+        call(s, "move_mount", shown, false, e -> (long) SYSCALL_MOVE_MOUNT.invokeExact(e, SYS_MOVE_MOUNT,
+                (long) mountFd, empty, (long) AT_FDCWD, to, (long) MOVE_MOUNT_F_EMPTY_PATH));
+    }
+
+    /** The kernel's messages about a failed fsconfig (read(2) of the context fd), or "" when it has none. */
+    static String fsContextLog(int fsFd) {
+        StringBuilder out = new StringBuilder();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(1024);
+            Scratch s = scratch();
+            for (int i = 0; i < 8; i++) {
+                long n = (long) READ.invokeExact(s.errno, fsFd, buf, 1024L);
+                if (n <= 0) {
+                    break;
+                }
+                byte[] line = buf.asSlice(0, n).toArray(JAVA_BYTE);
+                out.append(out.isEmpty() ? "" : "; ").append(new String(line, java.nio.charset.StandardCharsets.UTF_8).strip());
+            }
+        } catch (Throwable t) {
+            return out.toString();
+        }
+        return out.toString();
+    }
+
+    // ---- Extended attributes (issue 22): an EROFS image's overlay attributes read back through the kernel.
+
+    private static final MethodHandle LGETXATTR = errnoCall("lgetxattr",
+            FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG), -1);
+    /** The same on x86_64 and aarch64: the file has no attribute of that name. */
+    private static final int ENODATA = 61;
+    private static final int XATTR_SIZE_MAX = 65536;
+
+    /** lgetxattr(2): the value, or null when the file has no such attribute (ENODATA). */
+    static byte[] lgetxattr(byte[] path, String name, String shown) throws IOException {
+        Scratch s = scratch();
+        MemorySegment p = name1(s, path, "lgetxattr", shown);
+        MemorySegment n = name2(s, name.getBytes(java.nio.charset.StandardCharsets.UTF_8), "lgetxattr", shown);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment value = arena.allocate(XATTR_SIZE_MAX);
+            long rc = (long) LGETXATTR.invokeExact(s.errno, p, n, value, (long) XATTR_SIZE_MAX);
+            if (rc >= 0) {
+                return value.asSlice(0, rc).toArray(JAVA_BYTE);
+            }
+            if (s.errno() == ENODATA) {
+                return null;
+            }
+            throw SystemCallFailure.of("lgetxattr", s.errno(), shown);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
 }
