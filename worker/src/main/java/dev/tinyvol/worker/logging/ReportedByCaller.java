@@ -8,7 +8,7 @@ import org.slf4j.Marker;
 
 /**
  * Drops the line Kafka's NetworkClient logs when the broker refuses a connection's TLS or
- * credentials. The same failure reaches the code that made the client as an exception, and TinyVol
+ * credentials, and the one its Metadata logs when an ACL is missing. The same failure reaches the code that made the client as an exception, and TinyVol
  * says it there in one line with what to check (KAFKA_TLS, KAFKA_AUTHENTICATION); Kafka's copy would
  * be a second, vaguer line ("SSL handshake failed") before it. Everything else Kafka logs passes.
  * In {@code config/logback*.xml} as {@code <turboFilter class="dev.tinyvol.worker.logging.ReportedByCaller"/>}.
@@ -19,6 +19,12 @@ public final class ReportedByCaller extends TurboFilter {
     public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
         if (format != null && logger.getName().equals("org.apache.kafka.clients.NetworkClient")
                 && format.contains("failed authentication due to")) {
+            return FilterReply.DENY;
+        }
+        // A missing ACL: Kafka's Metadata says "Topic authorization failed for topics [...]" before the
+        // caller gets TopicAuthorizationException and says KAFKA_NOT_AUTHORIZED with what to grant.
+        if (format != null && logger.getName().equals("org.apache.kafka.clients.Metadata")
+                && format.contains("authorization failed")) {
             return FilterReply.DENY;
         }
         return FilterReply.NEUTRAL;
