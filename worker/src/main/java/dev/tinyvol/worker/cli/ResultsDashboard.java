@@ -4,14 +4,12 @@ import dev.tinyvol.messages.event.Result;
 import dev.tinyvol.messages.event.Status;
 import java.io.PrintWriter;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** Per node: the latest result, counts by status and the rate over the last ten seconds. */
+/** Per node: the latest result, counts by status and the rate of results finished in the last ten seconds. */
 final class ResultsDashboard {
 
     private static final long WINDOW_MS = 10_000;
@@ -19,7 +17,8 @@ final class ResultsDashboard {
     private static final class NodeView {
         Result latest;
         final Map<Status, Long> counts = new EnumMap<>(Status.class);
-        final Deque<Long> recent = new ArrayDeque<>();
+        /** When the results finished, by the workers' clocks, so replayed old results are no current rate. */
+        final java.util.PriorityQueue<Long> recent = new java.util.PriorityQueue<>();
     }
 
     private final Map<String, NodeView> nodes = new TreeMap<>();
@@ -29,7 +28,10 @@ final class ResultsDashboard {
         NodeView view = nodes.computeIfAbsent(r.node() == null ? "?" : r.node(), k -> new NodeView());
         view.latest = r;
         view.counts.merge(r.status(), 1L, Long::sum);
-        view.recent.addLast(System.currentTimeMillis());
+        long finished = r.finishedAt() == null ? System.currentTimeMillis() : r.finishedAt().toEpochMilli();
+        if (System.currentTimeMillis() - finished <= WINDOW_MS) {
+            view.recent.add(finished); // (before: the time it was read, so --from-beginning showed a replay as load)
+        }
         total++;
     }
 
@@ -42,8 +44,8 @@ final class ResultsDashboard {
         out.printf(Locale.ROOT, "%-22s %9s %7s %8s %7s %7s  %s%n", "NODE", "SUCCEEDED", "FAILED", "REJECTED", "EXPIRED", "/s(10s)", "LATEST");
         for (Map.Entry<String, NodeView> e : nodes.entrySet()) {
             NodeView v = e.getValue();
-            while (!v.recent.isEmpty() && now - v.recent.peekFirst() > WINDOW_MS) {
-                v.recent.pollFirst();
+            while (!v.recent.isEmpty() && now - v.recent.peek() > WINDOW_MS) {
+                v.recent.poll();
             }
             Result r = v.latest;
             String latest = r.finishedAt() + " " + (r.action() == null ? "?" : r.action()) + (r.volume() == null ? "" : " " + r.volume())
