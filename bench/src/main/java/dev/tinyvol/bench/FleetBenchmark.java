@@ -26,7 +26,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 
 /**
- * README's "Running 10,000 nodes", measured on the dev broker: the topics of N nodes (a request
+ * docs/operations.md's "Running 10,000 nodes" (figures: docs/speed.md, "A fleet"), measured on the dev broker: the topics of N nodes (a request
  * topic and a dead-letter topic each, one partition apiece) and {@code tinyvol.results}; how long
  * creating them takes; the broker's memory, open files and start time with them; W workers (in J
  * JVMs) idle for a while, with the broker's and the workers' CPU and the request → result latency of

@@ -68,13 +68,13 @@ public final class FleetHost {
         p.setProperty("cas.dir", cas.toString());
         p.setProperty("volumes.dir", home.resolve("volumes").toString());
         p.setProperty("kafka.bootstrap.servers", bootstrap);
-        p.setProperty("topics.create", "false"); // pre-created for the whole fleet, as README says
+        p.setProperty("topics.create", "false"); // pre-created for the whole fleet, as docs/operations.md says
         p.setProperty("concurrency", "1");
         p.setProperty("file.threads", "1");
         p.setProperty("registry.pulls", "1");
         String fetchWait = System.getProperty("tinyvol.bench.fetch.max.wait.ms");
         if (fetchWait != null && !fetchWait.isEmpty()) {
-            p.setProperty("kafka.fetch.max.wait.ms", fetchWait); // README: fewer idle fetches, at the cost of first-request latency
+            p.setProperty("kafka.fetch.max.wait.ms", fetchWait); // docs/operations.md: fewer idle fetches, at the cost of first-request latency
         }
         Worker worker = new Worker(WorkerConfig.from(p, Map.of()));
         Thread loop = new Thread(worker::run, "worker-" + node);

@@ -12,7 +12,7 @@ import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
 
 /**
- * The ACLs a fleet needs, exactly as README's "Running 10,000 nodes" describes them: a node reads only
+ * The ACLs a fleet needs, exactly as docs/security.md's "Secured Kafka" describes them: a node reads only
  * its own requests and writes only results and its own dead letters, under its own group and
  * transactional id; a scheduler writes any node's requests and reads results. Nothing else (no
  * Create: topics are pre-created where ACLs are on).

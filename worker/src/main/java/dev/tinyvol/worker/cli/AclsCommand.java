@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 /** {@code tinyvol acls}. */
 @Command(name = "acls", header = "Prints, or creates, the Kafka ACLs for a node or a scheduler.",
         mixinStandardHelpOptions = true,
-        description = {"Prints the ACLs README's \"Running 10,000 nodes\" describes: for a node, Read on its request "
+        description = {"Prints the ACLs docs/security.md (\"Secured Kafka\") describes: for a node, Read on its request "
                 + "topic, Write on its dead-letter topic and tinyvol.results, Read on its group and Write and Describe "
                 + "on its transactional id (both tinyvol-worker-NODE); for a scheduler, Write on every tinyvol.requests. "
                 + "topic (a prefixed ACL) and Read on tinyvol.results. With --apply, creates them through the Admin API "

@@ -69,7 +69,7 @@ final class KafkaClients {
         props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 30_000);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         // An idle node's fetches are most of what a fleet costs its brokers; a waiting fetch is answered
-        // as soon as a request arrives, so the long wait adds no latency (README, "Running 10,000 nodes").
+        // as soon as a request arrives, so the long wait adds no latency (docs/operations.md, "Running 10,000 nodes").
         props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5_000);
         props.putAll(config.kafka());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, memberId(config));

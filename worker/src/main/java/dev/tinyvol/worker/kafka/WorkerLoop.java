@@ -51,7 +51,7 @@ public final class WorkerLoop implements Runnable {
     /**
      * How long it waits when nothing is pending. A new record, finished work or {@link #stop()} ends
      * the wait at once, so this costs no latency; it only keeps an idle worker from waking 50 times a
-     * second (measured with 20 idle workers: 1.37% of a core each at 20 ms, 0.37% at 1 s; README,
+     * second (measured with 20 idle workers: 1.37% of a core each at 20 ms, 0.37% at 1 s; docs/operations.md,
      * "Running 10,000 nodes").
      */
     private static final Duration IDLE_POLL = Duration.ofSeconds(1);

@@ -259,7 +259,7 @@ public final class RequestExecutor {
                         : volumes.verify(request.volume(), manifest, deep));
             }
             case LIST -> {
-                // A page in name order; nextPage says where the next begins (README, "Events").
+                // A page in name order; nextPage says where the next begins (docs/events.md, "Paging of LIST").
                 var page = volumes.list(request.options().after(), request.options().pageSize());
                 page.volumes().forEach(v -> out.volumes.add(new VolumeSummary(v.volume(), v.manifestName(),
                         v.manifestId(), v.files(), v.bytes(), v.createdAt(), v.importMethod(), v.protection())));

@@ -16,7 +16,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code tinyvol acls}: the ACLs README describes, for a node and for a scheduler; --apply against
+ * {@code tinyvol acls}: the ACLs docs/security.md describes, for a node and for a scheduler; --apply against
  * the test broker, which runs without an authorizer, is refused in one clear line. (The ACLs enforced
  * by a broker with StandardAuthorizer and SASL is issue 14's matrix, not built yet.)
  */

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * examples/scheduler, a scheduler embedding tinyvol-client, run as its own process on a Java 17
  * runtime with the classpath its Maven build resolves, against the test broker and a real worker:
- * the way in README gives schedulers works, and says nothing about missing SLF4J providers.
+ * the way in docs/events.md ("The fleet side") gives schedulers works, and says nothing about missing SLF4J providers.
  */
 class ExampleSchedulerTest {
 

@@ -44,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The fleet's security, enforced by a real broker: the dev broker secured (SASL_SSL with a keytool
- * CA, SCRAM-SHA-512 users made at format time, the KRaft StandardAuthorizer), README's ACLs created
+ * CA, SCRAM-SHA-512 users made at format time, the KRaft StandardAuthorizer), docs/security.md's ACLs created
  * by {@code tinyvol acls --apply}, a worker with node-a's credentials serving its topic, and every
  * thing a node or a scheduler must not do tried for real and refused by the broker. Wrong credentials
  * and an untrusted certificate end in one line each, for the CLI and for the worker.
@@ -79,7 +79,7 @@ class SecuredClusterTest {
         new Ingester(Cas.create(cas), 2).ingest(Trees.rootfs(tmp.resolve("src")), "rootfs", 2, Progress.NONE);
         Map<String, String> kafka = new HashMap<>();
         settings("node-a").forEach((k, v) -> kafka.put("kafka." + k, String.valueOf(v)));
-        kafka.put("topics.create", "false"); // pre-created, as README says for a cluster with ACLs
+        kafka.put("topics.create", "false"); // pre-created, as docs/operations.md says for a cluster with ACLs
         nodeA = new WorkerFixture(broker.bootstrap(), "node-a", cas, tmp.resolve("node-a/volumes"), kafka);
     }
 

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * A scheduler as README's "The fleet side" shows one: connect, assemble a volume on a node from a
+ * A scheduler as docs/events.md's "The fleet side" shows one: connect, assemble a volume on a node from a
  * stored manifest and wait for the result, then list the node's volumes, then tear the volume down
  * without waiting. Java 17, tinyvol-client and an SLF4J binding, nothing else.
  *
