@@ -17,7 +17,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
@@ -236,9 +235,9 @@ public final class Cas {
             try {
                 part = verifiedCopy(key, target, true);
                 long size = PosixFiles.lstat(part).size();
-                Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                part = null;
-                PosixFiles.fsyncDirectory(target.getParent());
+                Path prepared = part;
+                part = null; // install removes it if it fails
+                AtomicFile.install(prepared, target, AtomicFile.Durability.DURABLE, "re-making blob " + key);
                 LOG.warn("blob instance {} had been changed through a link ({}); re-made from its content, which still "
                         + "matches its digest. Volumes that link the old inode keep it: 'tinyvol verify' names them", key, wrong);
                 return new CheckedInstance(size, wrong);
@@ -444,8 +443,10 @@ public final class Cas {
             try {
                 part = verifiedCopy(key, source, true);
                 Files.createDirectories(target.getParent());
-                Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                part = null;
+                Path prepared = part;
+                part = null; // install removes it if it fails
+                // Not durable here: the ingest that calls this ends with one syncfs(2) of the CAS.
+                AtomicFile.install(prepared, target, AtomicFile.Durability.ATOMIC_ONLY, "replacing damaged blob " + key);
                 return true;
             } catch (IOException e) {
                 throw IoErrors.classify(e, target.toString(), "replacing damaged blob " + key);
@@ -467,9 +468,9 @@ public final class Cas {
             try {
                 part = verifiedCopy(key, source, true);
                 Files.createDirectories(target.getParent());
-                Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                part = null;
-                PosixFiles.fsyncDirectory(target.getParent());
+                Path prepared = part;
+                part = null; // install removes it if it fails
+                AtomicFile.install(prepared, target, AtomicFile.Durability.DURABLE, "replacing damaged blob " + key);
             } catch (IOException e) {
                 throw IoErrors.classify(e, target.toString(), "replacing damaged blob " + key);
             } finally {
