@@ -57,16 +57,11 @@ public final class AtomicFile {
         Path part = temporaryFor(target, tempDir);
         try {
             write(part, bytes, durability);
-            Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            part = null;
-            if (durability == Durability.DURABLE) {
-                PosixFiles.fsyncDirectory(target.getParent());
-            }
         } catch (IOException e) {
+            discard(part);
             throw IoErrors.classify(e, target.toString(), doing);
-        } finally {
-            deleteQuietly(part);
         }
+        renameOver(part, target, durability, doing);
     }
 
     /**
@@ -96,7 +91,7 @@ public final class AtomicFile {
         } catch (IOException e) {
             throw IoErrors.classify(e, target.toString(), doing);
         } finally {
-            deleteQuietly(part);
+            discard(part);
         }
     }
 
@@ -105,20 +100,31 @@ public final class AtomicFile {
      * {@code target}, with {@code durability}; the prepared file is removed if it cannot be.
      */
     public static void install(Path prepared, Path target, Durability durability, String doing) {
-        Path part = prepared;
+        if (durability == Durability.DURABLE) {
+            try {
+                PosixFiles.fsyncFile(prepared);
+            } catch (IOException e) {
+                discard(prepared);
+                throw IoErrors.classify(e, target.toString(), doing);
+            }
+        }
+        renameOver(prepared, target, durability, doing);
+    }
+
+    /** The rename and, for {@link Durability#DURABLE}, the fsync of the directory that makes it last. */
+    private static void renameOver(Path part, Path target, Durability durability, String doing) {
         try {
-            if (durability == Durability.DURABLE) {
-                PosixFiles.fsyncFile(part);
-            }
             Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            part = null;
-            if (durability == Durability.DURABLE) {
-                PosixFiles.fsyncDirectory(target.getParent());
-            }
         } catch (IOException e) {
+            discard(part);
             throw IoErrors.classify(e, target.toString(), doing);
-        } finally {
-            deleteQuietly(part);
+        }
+        if (durability == Durability.DURABLE) {
+            try {
+                PosixFiles.fsyncDirectory(target.getParent());
+            } catch (IOException e) {
+                throw IoErrors.classify(e, target.toString(), doing);
+            }
         }
     }
 
@@ -140,14 +146,15 @@ public final class AtomicFile {
         }
     }
 
-    private static void deleteQuietly(Path path) {
+    /** Removes a temporary that will not be renamed; null or already gone is fine. */
+    static void discard(Path path) {
         if (path == null) {
             return;
         }
         try {
             Files.deleteIfExists(path);
         } catch (IOException ignored) {
-            // Nothing more can be done; a leftover temporary is hidden, named .part, and holds no target's name.
+            // Nothing more can be done (a read-only filesystem): a leftover temporary names no target.
         }
     }
 }
