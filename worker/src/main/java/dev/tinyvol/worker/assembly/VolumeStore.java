@@ -6,17 +6,16 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.tinyvol.messages.Names;
 import dev.tinyvol.messages.manifest.Manifest;
 import dev.tinyvol.messages.manifest.ManifestCodec;
+import dev.tinyvol.worker.cas.AtomicFile;
 import dev.tinyvol.worker.errors.ErrorCode;
 import dev.tinyvol.worker.errors.IoErrors;
 import dev.tinyvol.worker.errors.TinyVolException;
 import dev.tinyvol.worker.posix.PosixFiles;
 import java.io.IOException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -155,28 +154,16 @@ public final class VolumeStore {
         }
     }
 
-    /** Written to a part file, fsync'd, renamed into place, and the directory fsync'd: durable once it returns. */
+    /** Durable once it returns: the record is what says a volume is whole. */
     public void writeRecord(VolumeRecord record) {
         Path file = records.resolve(record.volume() + ".json");
-        Path part = records.resolve(record.volume() + ".json.part");
+        byte[] bytes;
         try {
-            writeDurably(part, JSON.writeValueAsBytes(record));
-            Files.move(part, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            PosixFiles.fsyncDirectory(records);
+            bytes = JSON.writeValueAsBytes(record);
         } catch (IOException e) {
             throw IoErrors.classify(e, file.toString(), "writing the record of volume " + record.volume());
         }
-    }
-
-    private static void writeDurably(Path file, byte[] bytes) throws IOException {
-        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file, StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
-            while (buffer.hasRemaining()) {
-                channel.write(buffer);
-            }
-            channel.force(true);
-        }
+        AtomicFile.replace(file, bytes, AtomicFile.Durability.DURABLE, "writing the record of volume " + record.volume());
     }
 
     /**
@@ -220,19 +207,9 @@ public final class VolumeStore {
         if (Files.exists(file)) {
             return;
         }
-        Path part = manifests.resolve(id + "." + UUID.randomUUID() + ".part");
-        try {
-            writeDurably(part, ManifestCodec.toJson(manifest));
-            try {
-                Files.createLink(file, part);
-            } catch (FileAlreadyExistsException raced) {
-                // Same identity, same content.
-            }
-            Files.delete(part);
-            PosixFiles.fsyncDirectory(manifests);
-        } catch (IOException e) {
-            throw IoErrors.classify(e, file.toString(), "keeping the manifest of a volume");
-        }
+        // Durable: a volume record names it. Linked, never renamed: one identity, one content.
+        AtomicFile.createOnce(file, ManifestCodec.toJson(manifest), AtomicFile.Durability.DURABLE,
+                "keeping the manifest of a volume");
     }
 
     /** A kept manifest; one that cannot be parsed (cut short by a power loss) counts as not kept. */

@@ -17,7 +17,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
@@ -232,19 +231,10 @@ public final class Cas {
                 throw new TinyVolException(ErrorCode.BLOB_CORRUPT, key.fileName(),
                         "blob " + target + " is not a regular file; remove it and ingest its content again");
             }
-            Path part = null;
-            try {
-                part = verifiedCopy(key, target, true);
-                long size = PosixFiles.lstat(part).size();
-                Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                part = null;
-                PosixFiles.fsyncDirectory(target.getParent());
-                LOG.warn("blob instance {} had been changed through a link ({}); re-made from its content, which still "
-                        + "matches its digest. Volumes that link the old inode keep it: 'tinyvol verify' names them", key, wrong);
-                return new CheckedInstance(size, wrong);
-            } finally {
-                deleteQuietly(part);
-            }
+            installVerifiedCopy(key, target, AtomicFile.Durability.DURABLE, "re-making blob " + key);
+            LOG.warn("blob instance {} had been changed through a link ({}); re-made from its content, which still "
+                    + "matches its digest. Volumes that link the old inode keep it: 'tinyvol verify' names them", key, wrong);
+            return new CheckedInstance(PosixFiles.lstat(target).size(), wrong);
         }
     }
 
@@ -440,17 +430,12 @@ public final class Cas {
             if (inspect(key, expected) == InstanceState.INTACT) {
                 return false;
             }
-            Path part = null;
             try {
-                part = verifiedCopy(key, source, true);
-                Files.createDirectories(target.getParent());
-                Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                part = null;
+                // Not durable here: the ingest that calls this ends with one syncfs(2) of the CAS.
+                installVerifiedCopy(key, source, AtomicFile.Durability.ATOMIC_ONLY, "replacing damaged blob " + key);
                 return true;
             } catch (IOException e) {
                 throw IoErrors.classify(e, target.toString(), "replacing damaged blob " + key);
-            } finally {
-                deleteQuietly(part);
             }
         }
     }
@@ -463,29 +448,26 @@ public final class Cas {
     public void replaceDamaged(BlobKey key, Path source) {
         Path target = instancePath(key);
         synchronized (repairLock(key)) {
-            Path part = null;
             try {
-                part = verifiedCopy(key, source, true);
-                Files.createDirectories(target.getParent());
-                Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                part = null;
-                PosixFiles.fsyncDirectory(target.getParent());
+                installVerifiedCopy(key, source, AtomicFile.Durability.DURABLE, "replacing damaged blob " + key);
             } catch (IOException e) {
                 throw IoErrors.classify(e, target.toString(), "replacing damaged blob " + key);
-            } finally {
-                deleteQuietly(part);
             }
         }
     }
 
+    /**
+     * A verified copy of {@code source} renamed over the instance, so its name never stands empty;
+     * the copy is removed if anything fails.
+     */
+    private void installVerifiedCopy(BlobKey key, Path source, AtomicFile.Durability durability, String doing)
+            throws IOException {
+        Path target = instancePath(key);
+        Files.createDirectories(target.getParent());
+        AtomicFile.install(verifiedCopy(key, source, true), target, durability, doing);
+    }
+
     private static void deleteQuietly(Path path) {
-        if (path == null) {
-            return;
-        }
-        try {
-            Files.deleteIfExists(path);
-        } catch (IOException ignored) {
-            // A leftover .part file in tmp/ is harmless and removed by the next clean of tmp/.
-        }
+        AtomicFile.discard(path); // a leftover in tmp/ would be harmless: the next clean of tmp/ removes it
     }
 }

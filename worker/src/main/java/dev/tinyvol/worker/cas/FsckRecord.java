@@ -4,12 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tinyvol.worker.errors.IoErrors;
-import dev.tinyvol.worker.posix.PosixFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -33,13 +31,12 @@ public record FsckRecord(Instant finishedAt, long instances, long damaged, long 
         n.put("durationMs", report.durationMs());
         try {
             Files.createDirectories(dir);
-            Path part = Files.createTempFile(cas.tmpDir(), "fsck.", ".part");
-            Files.write(part, n.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            PosixFiles.fsyncFile(part);
-            Files.move(part, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
-            throw IoErrors.classify(e, file.toString(), "recording the fsck's outcome");
+            throw IoErrors.classify(e, dir.toString(), "recording the fsck's outcome");
         }
+        // Durable, directory included (it was not before): the repairs this record counts are.
+        AtomicFile.replace(file, n.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                AtomicFile.Durability.DURABLE, cas.tmpDir(), "recording the fsck's outcome");
     }
 
     /** The last fsck's outcome, or empty if none was recorded (or its record is unreadable). */

@@ -2,13 +2,13 @@ package dev.tinyvol.worker.node;
 
 import dev.tinyvol.messages.event.Result;
 import dev.tinyvol.messages.event.ResultCodec;
+import dev.tinyvol.worker.cas.AtomicFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -49,15 +49,14 @@ public final class AnswerStore {
         }
     }
 
+    /**
+     * Atomic, not fsync'd (docs/decisions.md, "Idempotency"): an answer lost or cut short by a power
+     * loss reads as absent, and the work is redone, idempotently. A failure is a TinyVolException
+     * naming the file.
+     */
     public void put(Result result) {
-        Path file = fileOf(result.requestId());
-        Path part = file.resolveSibling(file.getFileName() + ".part");
-        try {
-            Files.write(part, ResultCodec.encode(result));
-            Files.move(part, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException("storing the answer to " + result.requestId(), e);
-        }
+        AtomicFile.replace(fileOf(result.requestId()), ResultCodec.encode(result), AtomicFile.Durability.ATOMIC_ONLY,
+                "storing the answer to " + result.requestId());
     }
 
     /** Forgets answers older than {@code retention}; returns how many. */

@@ -120,7 +120,7 @@ public final class RequestHandler {
             } catch (RuntimeException e) {
                 // The answer still goes out; only a redelivery of this request would redo the work.
                 LOG.warn("could not store the answer to {} ({}); a repeat of it will be carried out again",
-                        request.requestId(), e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
+                        request.requestId(), e.getMessage());
             }
             // The requestId is in the MDC, printed after the message by both shipped patterns.
             LOG.info("{} {} {} in {} ms{}", request.action(), request.volume() == null ? "*" : request.volume(),

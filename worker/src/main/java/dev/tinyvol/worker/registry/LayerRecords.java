@@ -8,14 +8,13 @@ import dev.tinyvol.messages.manifest.DirEntry;
 import dev.tinyvol.messages.manifest.FileEntry;
 import dev.tinyvol.messages.manifest.ManifestEntry;
 import dev.tinyvol.messages.manifest.SymlinkEntry;
+import dev.tinyvol.worker.cas.AtomicFile;
 import dev.tinyvol.worker.cas.Cas;
 import dev.tinyvol.worker.errors.IoErrors;
-import dev.tinyvol.worker.posix.PosixFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -172,19 +171,9 @@ final class LayerRecords {
         }
     }
 
-    /** Written whole or not at all: a temporary file, fsync'd, renamed into place. */
+    /** Durable: a pull's record is what lets the next pull and a gc trust the layer's blobs. */
     private void write(Path target, byte[] bytes) {
-        try {
-            Path part = Files.createTempFile(tmp, "pull.", ".part");
-            try (var channel = java.nio.channels.FileChannel.open(part, java.nio.file.StandardOpenOption.WRITE)) {
-                channel.write(java.nio.ByteBuffer.wrap(bytes));
-                channel.force(true);
-            }
-            Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            PosixFiles.fsyncDirectory(target.getParent());
-        } catch (IOException e) {
-            throw IoErrors.classify(e, target.toString(), "writing the pull record");
-        }
+        AtomicFile.replace(target, bytes, AtomicFile.Durability.DURABLE, tmp, "writing the pull record");
     }
 
     private static String hex(String digest) {
