@@ -59,6 +59,9 @@ public final class GarbageCollector {
                          long tmpRemoved, long layerRecordsRemoved, long durationMs, long youngKept, List<String> warnings) {
     }
 
+    /** One reader for every pull record gc reads. */
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
     private final Cas cas;
     private final Supplier<List<Manifest>> volumeManifests;
     private final Duration minAge;
@@ -238,7 +241,7 @@ public final class GarbageCollector {
             return 0;
         }
         long dropped = 0;
-        var json = new com.fasterxml.jackson.databind.ObjectMapper(); // one for all records, not one each
+        var json = JSON;
         try (DirectoryStream<Path> records = Files.newDirectoryStream(dir, "*.json")) {
             for (Path record : records) {
                 boolean stale;
@@ -316,7 +319,7 @@ public final class GarbageCollector {
         if (!Files.isDirectory(dir)) {
             return;
         }
-        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var json = JSON;
         try (Stream<Path> records = Files.list(dir)) {
             for (Path record : records.toList()) {
                 try {

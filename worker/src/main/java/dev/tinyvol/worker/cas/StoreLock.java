@@ -136,35 +136,28 @@ public final class StoreLock {
 
     /** Blocks until the OS grants it (only a running gc of another process holds it exclusive). */
     private FileLock lockFile(boolean shared) {
-        try {
-            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
-            return channel.lock(0, Long.MAX_VALUE, shared);
-        } catch (IOException e) {
-            release();
-            if (e instanceof java.nio.channels.ClosedByInterruptException || e instanceof java.nio.channels.FileLockInterruptionException) {
-                throw new TinyVolException(ErrorCode.INTERRUPTED, file.toString(), "interrupted while waiting for the CAS lock " + file);
-            }
-            throw IoErrors.classify(e, file.toString(), "locking the CAS");
-        } catch (java.nio.channels.OverlappingFileLockException e) {
-            release();
-            throw new TinyVolException(ErrorCode.IO_ERROR, file.toString(), "the CAS lock " + file + " is held twice in this process");
-        } catch (RuntimeException | Error e) {
-            release();
-            throw e;
-        }
+        return lockFile(shared, true);
     }
 
     /** The OS lock exclusive if no other process holds it; null if one does. Never blocks. */
     private FileLock tryLockFile() {
+        return lockFile(false, false);
+    }
+
+    /** Opens the lock file and locks it (waiting, or trying once); on any failure holds nothing. */
+    private FileLock lockFile(boolean shared, boolean wait) {
         try {
             channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
-            FileLock got = channel.tryLock(0, Long.MAX_VALUE, false);
+            FileLock got = wait ? channel.lock(0, Long.MAX_VALUE, shared) : channel.tryLock(0, Long.MAX_VALUE, shared);
             if (got == null) {
                 release();
             }
             return got;
         } catch (IOException e) {
             release();
+            if (e instanceof java.nio.channels.ClosedByInterruptException || e instanceof java.nio.channels.FileLockInterruptionException) {
+                throw new TinyVolException(ErrorCode.INTERRUPTED, file.toString(), "interrupted while waiting for the CAS lock " + file);
+            }
             throw IoErrors.classify(e, file.toString(), "locking the CAS");
         } catch (java.nio.channels.OverlappingFileLockException e) {
             release();

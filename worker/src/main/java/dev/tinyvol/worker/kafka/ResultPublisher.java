@@ -156,14 +156,9 @@ final class ResultPublisher implements AutoCloseable {
         }
         refused = List.of();
         if (needsNewProducer) {
-            try {
-                replaceProducer();
-            } catch (ProducerFencedException | FencedInstanceIdException e) {
-                return fenced(e);
-            } catch (KafkaException e) {
-                throwIfPermanent(e);
-                LOG.warn("Kafka is not reachable to start a new producer ({}); trying again", SendOutcomes.describe(e));
-                return Outcome.RETRY;
+            Outcome notStarted = startNewProducer("to start a new producer", Outcome.RETRY);
+            if (notStarted != null) {
+                return notStarted;
             }
         }
         SendOutcomes sends = new SendOutcomes(batch.records().size());
@@ -290,15 +285,9 @@ final class ResultPublisher implements AutoCloseable {
     /** After initTransactions the coordinator has finished the old transaction; the offsets tell how. */
     private Outcome settleWithNewProducer(Batch batch) {
         if (!awaitingOffsets) {
-            try {
-                replaceProducer();
-            } catch (ProducerFencedException | FencedInstanceIdException e) {
-                return fenced(e);
-            } catch (KafkaException e) {
-                throwIfPermanent(e);
-                LOG.warn("Kafka is not reachable to settle the transaction in doubt ({}); trying again",
-                        SendOutcomes.describe(e));
-                return Outcome.IN_DOUBT;
+            Outcome notStarted = startNewProducer("to settle the transaction in doubt", Outcome.IN_DOUBT);
+            if (notStarted != null) {
+                return notStarted;
             }
             // The old transaction is finished now; until its offsets are read, only the reading is retried
             // (a commit on the new producer would have no transaction to commit).
@@ -341,6 +330,23 @@ final class ResultPublisher implements AutoCloseable {
     }
 
     /** A new producer whose initTransactions finishes whatever the old one left open; one attempt. */
+    /**
+     * A new producer in place of the old (its initTransactions finishes the old one's transaction);
+     * null once it is, else what the caller answers: fenced, or {@code unreachable} to try again.
+     */
+    private Outcome startNewProducer(String why, Outcome unreachable) {
+        try {
+            replaceProducer();
+            return null;
+        } catch (ProducerFencedException | FencedInstanceIdException e) {
+            return fenced(e);
+        } catch (KafkaException e) {
+            throwIfPermanent(e);
+            LOG.warn("Kafka is not reachable {} ({}); trying again", why, SendOutcomes.describe(e));
+            return unreachable;
+        }
+    }
+
     private void replaceProducer() {
         closeProducer(Duration.ZERO);
         producer = null;

@@ -2,7 +2,6 @@ package dev.tinyvol.worker.registry;
 
 import dev.tinyvol.worker.errors.ErrorCode;
 import dev.tinyvol.worker.errors.TinyVolException;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -102,21 +101,12 @@ final class LayerBudget {
                 + what + "; it is refused (raise the setting named if the image is genuine)");
     }
 
-    private final class Counted extends FilterInputStream {
+    private final class Counted extends ReadThroughStream {
         private final boolean fromTar;
 
         Counted(InputStream in, boolean fromTar) {
             super(in);
             this.fromTar = fromTar;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                counted(1, fromTar);
-            }
-            return b;
         }
 
         @Override
@@ -126,21 +116,6 @@ final class LayerBudget {
                 counted(n, fromTar);
             }
             return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            // Skipped bytes are unpacked too: read them through the count.
-            byte[] scratch = new byte[(int) Math.min(8192, Math.max(1, n))];
-            long done = 0;
-            while (done < n) {
-                int r = read(scratch, 0, (int) Math.min(scratch.length, n - done));
-                if (r < 0) {
-                    break;
-                }
-                done += r;
-            }
-            return done;
         }
 
         @Override

@@ -151,7 +151,7 @@ final class LayerUnpacker {
      * layer's descriptor declares: a registry that sends more (an endless layer) is refused with
      * LAYER_TOO_LARGE before a byte beyond it is used.
      */
-    static final class CountingStream extends java.io.FilterInputStream {
+    static final class CountingStream extends ReadThroughStream {
         private final LongConsumer progress;
         private final Descriptor layer;
         private long count;
@@ -160,12 +160,6 @@ final class LayerUnpacker {
             super(in);
             this.progress = progress;
             this.layer = layer;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
@@ -188,20 +182,6 @@ final class LayerUnpacker {
                 progress.accept(count);
             }
             return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            byte[] scratch = new byte[(int) Math.min(8192, Math.max(1, n))];
-            long done = 0;
-            while (done < n) {
-                int r = read(scratch, 0, (int) Math.min(scratch.length, n - done));
-                if (r < 0) {
-                    break;
-                }
-                done += r;
-            }
-            return done;
         }
 
         long count() {
